@@ -1,0 +1,75 @@
+"""s3logs_athena: move, partition, check and query Amazon S3 server access logs.
+
+The names below are the public API. Importing this package pulls in only the standard
+library, so the Lambda mover (``s3logs_athena.mover``) stays small; the query engines
+(DuckDB, pyathena, pandas) load on first use of the names that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import (
+    AwsError,
+    ConfigError,
+    InputError,
+    KeyFormatError,
+    LogParseError,
+    ParameterError,
+    QueryError,
+    S3LogsError,
+    TemplateError,
+)
+from .fields import FIELD_NAMES, LOG_FIELDS, LogField
+from .layout import PARTITION_COLUMNS, KeyFormat, Layout, SourceKey, TargetKey
+from .parser import (
+    LogRecord,
+    ParseReport,
+    parse_columns,
+    parse_line,
+    parse_lines,
+    parse_stream,
+)
+
+__version__ = "0.1.0"
+
+# Public names that live in modules with heavy dependencies: name -> module.
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "FIELD_NAMES",
+    "LOG_FIELDS",
+    "PARTITION_COLUMNS",
+    "AwsError",
+    "ConfigError",
+    "InputError",
+    "KeyFormat",
+    "KeyFormatError",
+    "Layout",
+    "LogField",
+    "LogParseError",
+    "LogRecord",
+    "ParameterError",
+    "ParseReport",
+    "QueryError",
+    "S3LogsError",
+    "SourceKey",
+    "TargetKey",
+    "TemplateError",
+    "__version__",
+    "parse_columns",
+    "parse_line",
+    "parse_lines",
+    "parse_stream",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 's3logs_athena' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,413 @@
+"""Parse S3 server access log lines into typed records.
+
+The parser is the field list's regex (:func:`s3logs_athena.fields.record_regex`, the same one
+the Athena table uses) plus type conversion, so Python and Athena split every line the same
+way. Conversion: ``-`` means absent and becomes ``None``; status, byte counts and times become
+``int``; the request time becomes a timezone-aware UTC ``datetime``.
+
+Speed: the work is done a batch of lines at a time and column by column, so that nearly every
+step (matching, transposing, ``-`` -> ``None``, int and time conversion through memo tables)
+runs inside C loops rather than Python bytecode per field. ``parse_columns`` returns the typed
+columns themselves (what the Parquet cache and DataFrames want); ``parse_lines`` turns them
+into :class:`LogRecord` tuples.
+
+Bad lines are never dropped silently: :func:`parse_line` raises :class:`LogParseError`;
+:func:`parse_lines` raises it with the line number, or in lenient mode counts the line in a
+:class:`ParseReport` (keeping the first few errors as examples) and goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
+from itertools import islice
+from typing import IO, Any, NamedTuple
+
+from .errors import LogParseError
+from .fields import FIELD_NAMES, LOG_FIELDS, ValueType, record_regex
+
+__all__ = [
+    "Columns",
+    "LogRecord",
+    "ParseReport",
+    "decode_line",
+    "iter_line_batches",
+    "parse_columns",
+    "parse_line",
+    "parse_lines",
+    "parse_request_time",
+    "parse_stream",
+    "split_line",
+]
+
+
+class LogRecord(NamedTuple):
+    """One parsed log line. Field order and names are :data:`~s3logs_athena.fields.FIELD_NAMES`
+    (a test keeps the two in step); ``None`` means the line had ``-`` or lacked the field."""
+
+    bucketowner: str | None
+    bucket_name: str | None
+    requestdatetime: datetime | None
+    remoteip: str | None
+    requester: str | None
+    requestid: str | None
+    operation: str | None
+    key: str | None
+    request_uri: str | None
+    httpstatus: int | None
+    errorcode: str | None
+    bytessent: int | None
+    objectsize: int | None
+    totaltime: int | None
+    turnaroundtime: int | None
+    referrer: str | None
+    useragent: str | None
+    versionid: str | None
+    hostid: str | None
+    sigv: str | None
+    ciphersuite: str | None
+    authtype: str | None
+    endpoint: str | None
+    tlsversion: str | None
+    accesspointarn: str | None
+    aclrequired: str | None
+    sourceregion: str | None
+    trailing_fields: str | None
+
+
+#: Typed values by field name, one list entry per record (same order in every list).
+Columns = dict[str, list[Any]]
+
+RECORD_PATTERN = re.compile(record_regex())
+_fullmatch = RECORD_PATTERN.fullmatch
+# Typed loosely on purpose: only applied to matches known not to be None.
+_groups: Callable[[Any], tuple[str | None, ...]] = re.Match.groups
+_make_record: Callable[[Iterable[Any]], LogRecord] = partial(tuple.__new__, LogRecord)
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_TIME_SHAPE = re.compile(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}")
+
+
+def parse_request_time(text: str) -> datetime:
+    """``06/Feb/2019:00:00:38 +0000`` -> ``datetime(2019, 2, 6, 0, 0, 38, tzinfo=UTC)``.
+
+    Offsets other than ``+0000`` (seen in old logs) are converted to UTC.
+    """
+    if not _TIME_SHAPE.fullmatch(text):
+        raise ValueError(f"request time {text!r} is not like 06/Feb/2019:00:00:38 +0000")
+    month = _MONTHS.get(text[3:6])
+    if month is None:
+        raise ValueError(f"request time {text!r} has an unknown month {text[3:6]!r}")
+    sign = 1 if text[21] == "+" else -1
+    delta = timedelta(hours=int(text[22:24]), minutes=int(text[24:26])) * sign
+    moment = datetime(
+        int(text[7:11]),
+        month,
+        int(text[0:2]),
+        int(text[12:14]),
+        int(text[15:17]),
+        int(text[18:20]),
+        tzinfo=timezone(delta) if delta else UTC,
+    )
+    return moment if not delta else moment.astimezone(UTC)
+
+
+class _Memo(dict[str | None, Any]):
+    """Text -> converted value, filled on first use. Log values repeat a lot (statuses, times
+    within a second, object sizes), and a dict hit is a C-level lookup. Bounded: cleared when
+    it grows past ``limit`` entries."""
+
+    def __init__(self, convert: Callable[[str], Any], limit: int = 100_000) -> None:
+        super().__init__({None: None, "-": None})
+        self._convert = convert
+        self._limit = limit
+
+    def __missing__(self, text: str | None) -> Any:
+        assert text is not None  # None is always present
+        value = self._convert(text)
+        if len(self) >= self._limit:
+            self.clear()
+            self.update({None: None, "-": None})
+        self[text] = value
+        return value
+
+
+_Converter = Callable[[tuple[str | None, ...]], list[Any]]
+
+
+def _column_converters() -> list[_Converter]:
+    """One function per field turning a column of raw texts into typed values."""
+    ints = _Memo(int)
+    times = _Memo(parse_request_time)
+
+    def strings(column: tuple[str | None, ...]) -> list[Any]:
+        return [None if text == "-" or text == "" else text for text in column]
+
+    def integers(column: tuple[str | None, ...]) -> list[Any]:
+        return list(map(ints.__getitem__, column))
+
+    def timestamps(column: tuple[str | None, ...]) -> list[Any]:
+        return list(map(times.__getitem__, column))
+
+    by_type: dict[ValueType, _Converter] = {
+        ValueType.STR: strings,
+        ValueType.INT: integers,
+        ValueType.TIMESTAMP: timestamps,
+    }
+    converters = [by_type[f.value_type] for f in LOG_FIELDS]
+    converters.append(strings)  # trailing_fields
+    return converters
+
+
+_CONVERTERS = _column_converters()
+
+
+def split_line(line: str) -> tuple[str | None, ...]:
+    """The raw text of each field, as Athena's RegexSerDe sees it (no conversion).
+
+    One entry per :data:`~s3logs_athena.fields.FIELD_NAMES`; ``None`` for optional fields the
+    line does not have. Quoted fields come without their outer quotes. ``line`` must not hold
+    its line ending.
+    """
+    match = _fullmatch(line)
+    if match is None:
+        raise LogParseError(_diagnose(line), line=line)
+    return match.groups()
+
+
+def parse_line(line: str) -> LogRecord:
+    """Parse one line (without its line ending) into a typed record."""
+    raw = split_line(line)
+    try:
+        return _make_record(
+            convert((text,))[0] for convert, text in zip(_CONVERTERS, raw, strict=True)
+        )
+    except ValueError as exc:
+        raise LogParseError(str(exc), line=line) from None
+
+
+@dataclass
+class ParseReport:
+    """What happened while parsing a stream: counts and the first few failures."""
+
+    source: str | None = None
+    lines: int = 0
+    records: int = 0
+    blank: int = 0
+    failed: int = 0
+    examples: list[LogParseError] = field(default_factory=list)
+    max_examples: int = 20
+
+    def add_failure(self, error: LogParseError) -> None:
+        self.failed += 1
+        if len(self.examples) < self.max_examples:
+            self.examples.append(error)
+
+    def merge(self, other: ParseReport) -> None:
+        """Add another report's counts (and examples, up to the limit) to this one."""
+        self.lines += other.lines
+        self.records += other.records
+        self.blank += other.blank
+        self.failed += other.failed
+        room = self.max_examples - len(self.examples)
+        self.examples.extend(other.examples[: max(room, 0)])
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def decode_line(raw: str | bytes) -> str:
+    """Text of a line without its ending. Bytes are UTF-8; invalid bytes become U+FFFD,
+    as Athena reads them, rather than failing the line."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return text.rstrip("\r\n")
+
+
+def parse_columns(
+    lines: Sequence[str],
+    *,
+    first_line_number: int = 1,
+    source: str | None = None,
+    lenient: bool = False,
+    report: ParseReport | None = None,
+) -> Columns:
+    """Parse a batch of lines (without line endings) into typed columns.
+
+    ``first_line_number`` numbers the lines for error messages. Blank lines are counted in
+    ``report``, not parsed. A bad line raises :class:`LogParseError` unless ``lenient``.
+    """
+    if report is None:
+        report = ParseReport(source=source)
+    matches = list(map(_fullmatch, lines))
+    good: Sequence[re.Match[str] | None] = matches
+    if None in matches:
+        good = _drop_failures(lines, matches, first_line_number, source, lenient, report)
+    raw_columns = zip(*map(_groups, good), strict=True)
+    try:
+        typed = [convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)]
+    except ValueError:
+        # A field the regex accepts but conversion rejects (an impossible date). Rare:
+        # redo the batch line by line to find and report the culprits.
+        return _parse_line_by_line(lines, first_line_number, source, lenient, report)
+    report.lines += len(lines)
+    report.records += len(good)
+    if not good:
+        return {name: [] for name in FIELD_NAMES}
+    return dict(zip(FIELD_NAMES, typed, strict=True))
+
+
+def _drop_failures(
+    lines: Sequence[str],
+    matches: list[re.Match[str] | None],
+    first_line_number: int,
+    source: str | None,
+    lenient: bool,
+    report: ParseReport,
+) -> list[re.Match[str] | None]:
+    """The matches of the good lines; blank lines counted, bad ones reported (or raised)."""
+    kept: list[re.Match[str] | None] = []
+    for number, (line, match) in enumerate(zip(lines, matches, strict=True), first_line_number):
+        if match is not None:
+            kept.append(match)
+        elif not line.strip():
+            report.blank += 1
+        else:
+            error = LogParseError(_diagnose(line), line=line, line_number=number, source=source)
+            if not lenient:
+                raise error
+            report.add_failure(error)
+    return kept
+
+
+def _parse_line_by_line(
+    lines: Sequence[str],
+    first_line_number: int,
+    source: str | None,
+    lenient: bool,
+    report: ParseReport,
+) -> Columns:
+    columns: Columns = {name: [] for name in FIELD_NAMES}
+    appenders = [columns[name].append for name in FIELD_NAMES]
+    for number, line in enumerate(lines, first_line_number):
+        report.lines += 1
+        if not line.strip():
+            report.blank += 1
+            continue
+        try:
+            record = parse_line(line)
+        except LogParseError as exc:
+            error = exc.located(line_number=number, source=source)
+            if not lenient:
+                raise error from None
+            report.add_failure(error)
+            continue
+        report.records += 1
+        for append, value in zip(appenders, record, strict=True):
+            append(value)
+    return columns
+
+
+def _rows(columns: Columns) -> Iterator[LogRecord]:
+    return map(_make_record, zip(*(columns[name] for name in FIELD_NAMES), strict=True))
+
+
+def parse_lines(
+    lines: Iterable[str | bytes],
+    *,
+    source: str | None = None,
+    lenient: bool = False,
+    report: ParseReport | None = None,
+    batch_size: int = 2048,
+) -> Iterator[LogRecord]:
+    """Parse a stream of lines (str or bytes, with or without line endings) into records.
+
+    Blank lines are counted, not parsed. A bad line raises :class:`LogParseError` with its
+    line number, unless ``lenient``: then it is counted in ``report`` and skipped.
+    """
+    if report is None:
+        report = ParseReport(source=source)
+    iterator = iter(lines)
+    number = 1
+    while batch := [decode_line(raw) for raw in islice(iterator, batch_size)]:
+        columns = parse_columns(
+            batch, first_line_number=number, source=source, lenient=lenient, report=report
+        )
+        number += len(batch)
+        yield from _rows(columns)
+
+
+def iter_line_batches(stream: IO[bytes], *, chunk_size: int = 1 << 22) -> Iterator[list[str]]:
+    """Read a binary stream in big chunks and yield its lines as lists of text.
+
+    Line endings (LF or CRLF) are removed; a final line without a newline is kept. Invalid
+    UTF-8 becomes U+FFFD. Reading megabytes at a time and splitting in C is several times
+    faster than iterating a file line by line.
+    """
+    pending = b""
+    while chunk := stream.read(chunk_size):
+        chunk = pending + chunk
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            pending = chunk
+            continue
+        pending = chunk[cut + 1 :]
+        yield _split_text(chunk[:cut].decode("utf-8", "replace"))
+    if pending:
+        yield _split_text(pending.decode("utf-8", "replace"))
+
+
+def _split_text(text: str) -> list[str]:
+    """Lines of a chunk that ended just before a newline (so a final CR was a CRLF's)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").removesuffix("\r")
+    return text.split("\n")
+
+
+def parse_stream(
+    stream: IO[bytes],
+    *,
+    source: str | None = None,
+    lenient: bool = False,
+    report: ParseReport | None = None,
+) -> Iterator[Columns]:
+    """Parse a binary stream (a file, an S3 body) into batches of typed columns."""
+    if report is None:
+        report = ParseReport(source=source)
+    number = 1
+    for batch in iter_line_batches(stream):
+        yield parse_columns(
+            batch, first_line_number=number, source=source, lenient=lenient, report=report
+        )
+        number += len(batch)
+
+
+# -- diagnostics -------------------------------------------------------------------------
+
+_PREFIX_CHECKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[^ ]+ +[^ ]+ +(?:\[|-)"), "expected the request time in [brackets] as field 3"),
+    (re.compile(r"[^ ]+ +[^ ]+ +(?:\[[^\]]*\]|-) +[^ ]+ +[^ ]+"), "line ends before the requester"),
+)
+
+
+def _diagnose(line: str) -> str:
+    """A short reason why ``line`` did not match, for people reading the error."""
+    if not line.strip():
+        return "empty line"
+    tokens = line.split()
+    if len(tokens) < 17:
+        return f"only {len(tokens)} space-separated fields, a record has at least 17"
+    for pattern, reason in _PREFIX_CHECKS:
+        if not pattern.match(line):
+            return reason
+    if line.count('"') % 2:
+        return "unbalanced double quotes and no reading of the line fits the record format"
+    return "does not match the S3 server access log format"
