@@ -33,8 +33,10 @@ from datetime import UTC, date, datetime
 from .errors import InputError, KeyFormatError
 
 __all__ = [
+    "DEFAULT_DATABASE",
     "DEFAULT_PARTITION_ROOT",
     "DEFAULT_SOURCE_PATTERN",
+    "DEFAULT_TABLE",
     "PARTITION_COLUMNS",
     "KeyFormat",
     "Layout",
@@ -46,6 +48,10 @@ __all__ = [
 
 DEFAULT_PARTITION_ROOT = "PartitionedLogs/"
 DEFAULT_SOURCE_PATTERN = "{bucket}/"
+#: Default Athena/Glue names of the table over the partitioned logs (AWS's docs use
+#: ``s3_access_logs_db``); the DDL generator and the query templates share them.
+DEFAULT_DATABASE = "s3_access_logs_db"
+DEFAULT_TABLE = "s3_access_logs"
 
 # A log object's file name: delivery time (UTC) and a unique string.
 _FILE_NAME = (
