@@ -65,6 +65,7 @@ __all__ = [
     "hive_identifier",
     "hive_string_literal",
     "render_script",
+    "serde_parameters",
     "table_properties",
     "trino_identifier",
     "trino_string_literal",
@@ -169,6 +170,8 @@ class TableSpec:
             raise InputError(
                 f"bucket projection {self.bucket_projection!r}: expected 'enum' or 'injected'"
             )
+        if isinstance(self.buckets, str):  # type: ignore[unreachable]  # untyped callers
+            raise InputError(f"buckets {self.buckets!r}: expected a tuple of bucket names")
         buckets = tuple(dict.fromkeys(self.buckets))
         object.__setattr__(self, "buckets", buckets)
         if self.bucket_projection == "injected":
@@ -300,6 +303,11 @@ def table_properties(spec: TableSpec) -> dict[str, str]:
     return properties
 
 
+def serde_parameters() -> dict[str, str]:
+    """The RegexSerDe's parameters, raw (the DDL escapes them; Glue takes them as they are)."""
+    return {"serialization.format": "1", "input.regex": record_regex()}
+
+
 def _table_columns() -> tuple[LogField, ...]:
     return (*LOG_FIELDS, TRAILING_FIELD)
 
@@ -324,7 +332,7 @@ def glue_table_input(spec: TableSpec) -> dict[str, Any]:
             "OutputFormat": OUTPUT_FORMAT,
             "SerdeInfo": {
                 "SerializationLibrary": SERDE,
-                "Parameters": {"serialization.format": "1", "input.regex": record_regex()},
+                "Parameters": serde_parameters(),
             },
         },
     }
@@ -408,7 +416,7 @@ def create_statements(spec: TableSpec) -> list[str]:
             columns=columns,
             partition_columns=[{"name": c.name, "type": c.athena_type} for c in PARTITION_COLUMNS],
             serde=SERDE,
-            serde_properties={"serialization.format": "1", "input.regex": record_regex()},
+            serde_properties=serde_parameters(),
             input_format=INPUT_FORMAT,
             output_format=OUTPUT_FORMAT,
             location=spec.location,

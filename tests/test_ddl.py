@@ -146,6 +146,7 @@ def test_spec_defaults_and_derived_values() -> None:
         ({"buckets": ()}, "needs the source buckets"),
         ({"buckets": ("ok-bucket", "Not_OK")}, "invalid bucket name 'Not_OK'"),
         ({"buckets": ("a,b",)}, "invalid bucket name"),
+        ({"buckets": "app-assets"}, "expected a tuple of bucket names"),
         ({"buckets": ("abc",), "bucket_projection": "injected"}, "not both"),
         ({"bucket_projection": "dynamic"}, "expected 'enum' or 'injected'"),
         ({"years": (2035, 2020)}, "reversed"),
