@@ -41,6 +41,12 @@ _LAZY: dict[str, str] = {
     "create_statements": "s3logs_athena.ddl",
     "glue_table_input": "s3logs_athena.ddl",
     "view_statement": "s3logs_athena.ddl",
+    # local cache and query engines (DuckDB, pyathena, pandas)
+    "QueryResult": "s3logs_athena.engines.result",
+    "ingest": "s3logs_athena.cache",
+    "run_query": "s3logs_athena.engines.api",
+    "run_sql": "s3logs_athena.engines.api",
+    "sync": "s3logs_athena.cache",
 }
 
 __all__ = [

@@ -148,3 +148,18 @@ def test_errors_say_what_to_do(tmp_path: Path, engine: DuckDBEngine) -> None:
         engine.run(f"SELECT no_such_column FROM {TABLE}")
     with pytest.raises(InputError, match="unknown engine"):
         make_engine("spark")
+
+
+def test_notebook_api_runs_sql_on_the_cache(cache: Path) -> None:
+    import s3logs_athena
+
+    frame = s3logs_athena.run_sql(
+        f"SELECT bucket, count(*) AS n FROM {TABLE} GROUP BY bucket ORDER BY bucket",
+        cache_dir=cache,
+    )
+    assert frame.to_dict("records") == [
+        {"bucket": "app-assets", "n": 35},
+        {"bucket": "app-uploads", "n": 4},
+    ]
+    assert frame.attrs["engine"] == "duckdb" and frame.attrs["bytes_scanned"] > 0
+    assert frame.attrs["cost_usd"] == 0.0

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import InputError, KeyFormatError
 from ..layout import DEFAULT_PARTITION_ROOT, Layout
 from ..parser import ParseReport
 from .schema import SOURCE_COLUMN
-from .splitter import SourceFile, source_names, split_files
+from .splitter import SourceFile, source_names, split_files_in_pieces
 from .store import CacheStore, IngestedObject
 
 __all__ = ["IngestReport", "find_log_files", "ingest", "ingest_files"]
@@ -160,20 +160,30 @@ def _ingest_batch(
 ) -> None:
     parse = ParseReport()
     failures: dict[int, int] = {}
-    table = split_files(batch, report=parse, connection=con, failures=failures)
-    file_column = table["file"]
-    table = table.append_column(SOURCE_COLUMN, source_names(batch, file_column))
+    pieces = split_files_in_pieces(batch, report=parse, connection=con, failures=failures)
     partitions = sorted({source.partition for source in batch})
-    partition_of_file = pa.array([partitions.index(s.partition) for s in batch], pa.int32())
-    partition_column = pc.take(partition_of_file, file_column)
-    tables: dict[tuple[int, int, int, str], pa.Table] = {}
-    for number, partition in enumerate(partitions):
-        rows = table if len(partitions) == 1 else table.filter(pc.equal(partition_column, number))
-        if rows.num_rows:
-            tables[partition] = rows
-    records = _count_by_file(file_column, len(batch))
+    partition_of_file = np.array([partitions.index(s.partition) for s in batch], dtype=np.int64)
+    slices: dict[int, list[pa.Table]] = {}
+    records = np.zeros(len(batch), dtype=np.int64)
+    for piece in pieces:
+        if not piece.num_rows:
+            continue
+        file_index = piece["file"].to_numpy()
+        if np.any(np.diff(file_index) < 0):  # not in file order: put it in order (a copy)
+            order = np.argsort(file_index, kind="stable")
+            piece, file_index = piece.take(pa.array(order)), file_index[order]
+        np.add.at(records, file_index, 1)
+        piece = piece.append_column(SOURCE_COLUMN, source_names(batch, piece["file"]))
+        # Files are sorted by partition, so each partition is one run of rows: slice it.
+        partition_of_row = partition_of_file[file_index]
+        bounds = np.searchsorted(partition_of_row, np.arange(len(partitions) + 1))
+        for number in range(len(partitions)):
+            start, stop = int(bounds[number]), int(bounds[number + 1])
+            if stop > start:
+                slices.setdefault(number, []).append(piece.slice(start, stop - start))
+    tables = {partitions[n]: pa.concat_tables(parts) for n, parts in slices.items()}
     objects = [
-        (source.partition, source.name, source.fingerprint, records[i], failures.get(i, 0))
+        (source.partition, source.name, source.fingerprint, int(records[i]), failures.get(i, 0))
         for i, source in enumerate(batch)
     ]
     store.write_batch(tables, objects)
@@ -181,11 +191,3 @@ def _ingest_batch(
     report.bytes_ingested += sum(source.path.stat().st_size for source in batch)
     report.partitions_written += len(tables)
     report.parse.merge(parse)
-
-
-def _count_by_file(file_column: pa.ChunkedArray, count: int) -> list[int]:
-    counts = [0] * count
-    if len(file_column):
-        for entry in pc.value_counts(file_column).to_pylist():
-            counts[entry["values"]] = entry["counts"]
-    return counts

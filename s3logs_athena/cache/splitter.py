@@ -73,7 +73,8 @@ class SourceFile:
 
 
 def _fast_sql() -> str:
-    """The SQL of the fast path over a table ``lines(line, file, lineno)``.
+    """The SQL of the fast path over a table ``lines(line, file, lineno, idx)``: the rows
+    of the lines it vouches for, with ``idx`` (the line's row number) to find the others.
 
     ``p`` = the line split at double quotes, ``h`` = the part before the request URI split at
     spaces (``n`` words), ``m`` = status to turn-around time, ``o`` = the optional fields.
@@ -105,21 +106,22 @@ def _fast_sql() -> str:
     len(p) = 7 AND p[5] = ' ' AND regexp_full_match(p[3], '{_MIDDLE_SHAPE}')
     AND (t = '' OR (starts_with(t, ' ') AND NOT contains(t, '  ') AND NOT suffix(t, ' ')))
     AND len(o) <= {len(_OPTIONAL) + 1}
-    AND n >= 9 AND h[-1] = '' AND NOT list_contains(h[1:n], '')
+    AND n >= 9 AND list_position(h, '') = n + 1
     AND regexp_full_match(h[3], '{_TIME_HEAD}') AND regexp_full_match(h[4], '{_TIME_TAIL}')
     AND (n = 9 OR NOT list_contains(h[10:n], '-'))
     AND regexp_full_match(h[n-1], '{_OP_SHAPE}')"""
     return f"""
-SELECT {select}, file, lineno, ok, CASE WHEN ok THEN NULL ELSE line END AS line
+SELECT {select}, file, idx
 FROM (
-  SELECT *, coalesce({ok}, false) AS ok
+  SELECT *
   FROM (
     SELECT *, len(h) - 1 AS n, string_split(p[3], ' ') AS m, string_split(t, ' ') AS o
     FROM (
       SELECT *, string_split(p[1], ' ') AS h, rtrim(p[-1], E'\\r\\n') AS t
-      FROM (SELECT line, file, lineno, string_split(line, '"') AS p FROM lines)
+      FROM (SELECT line, file, idx, string_split(line, '"') AS p FROM lines)
     )
   )
+  WHERE coalesce({ok}, false)
 )"""
 
 
@@ -219,6 +221,20 @@ def split_files(
     ``report`` receives the line, record, blank and failure counts (with examples);
     ``failures``, if given, the number of unparseable lines per file index.
     """
+    return pa.concat_tables(
+        split_files_in_pieces(files, report=report, connection=connection, failures=failures)
+    )
+
+
+def split_files_in_pieces(
+    files: Sequence[SourceFile],
+    *,
+    report: ParseReport,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    failures: dict[int, int] | None = None,
+) -> list[pa.Table]:
+    """Like :func:`split_files`, as a few tables whose rows are each in file order (so a
+    caller can cut them into per-file or per-partition slices without copying)."""
     failures = {} if failures is None else failures
     schema = data_schema()
     con = connection or duckdb.connect()
@@ -238,18 +254,16 @@ def split_files(
         chunks.append(data)
         fast_indexes.append(index)
     if chunks:
-        pieces.append(_split_fast(chunks, fast_indexes, files, con, report, schema, failures))
+        pieces.extend(_split_fast(chunks, fast_indexes, files, con, report, schema, failures))
     if connection is None:
         con.close()
-    if not pieces:
-        return _rows_to_table([], [], schema)
-    return pa.concat_tables(pieces)
+    return pieces or [_rows_to_table([], [], schema)]
 
 
 _BATCH_BYTES = 4 << 20
 
 
-def _line_batch(chunks: list[bytes], indexes: list[int]) -> pa.RecordBatch:
+def _line_batch(chunks: list[bytes], indexes: list[int], first_index: int) -> pa.RecordBatch:
     """One Arrow row per line of ``chunks`` (each ends with LF and each line keeps it),
     zero-copy over the joined bytes."""
     blob = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -267,6 +281,7 @@ def _line_batch(chunks: list[bytes], indexes: list[int]) -> pa.RecordBatch:
             "line": lines,
             "file": pa.array(np.asarray(indexes, dtype=np.int32)[chunk_of_line]),
             "lineno": pa.array(lineno.astype(np.int32)),
+            "idx": pa.array(np.arange(first_index, first_index + count, dtype=np.int64)),
         }
     )
 
@@ -283,10 +298,10 @@ def _line_table(chunks: list[bytes], indexes: list[int]) -> pa.Table:
         group_indexes.append(index)
         size += len(chunk)
         if size >= _BATCH_BYTES:
-            batches.append(_line_batch(group, group_indexes))
+            batches.append(_line_batch(group, group_indexes, sum(b.num_rows for b in batches)))
             group, group_indexes, size = [], [], 0
     if group:
-        batches.append(_line_batch(group, group_indexes))
+        batches.append(_line_batch(group, group_indexes, sum(b.num_rows for b in batches)))
     return pa.Table.from_batches(batches)
 
 
@@ -298,28 +313,34 @@ def _split_fast(
     report: ParseReport,
     schema: pa.Schema,
     failures: dict[int, int],
-) -> pa.Table:
+) -> list[pa.Table]:
     lines = _line_table(chunks, fast_indexes)
     con.register("lines", lines)
     try:
         result = con.sql(_FAST_SQL).to_arrow_table()
     finally:
         con.unregister("lines")
-    ok = result["ok"]
-    all_ok = pc.all(ok).as_py() is not False
     fast = result.select([*FIELD_NAMES, "file"])
-    if not all_ok:  # copying every column is costly: only when some lines need the parser
-        fast = fast.filter(ok)
-    fast_count = fast.num_rows
-    report.lines += fast_count
-    report.records += fast_count
-    rest = result.select(["file", "lineno", "line"])
-    if not all_ok:
-        rest = rest.filter(pc.invert(ok))
-    pieces = [fast.cast(pa.schema([*(schema.field(n) for n in FIELD_NAMES), ("file", pa.int32())]))]
-    if not all_ok:
+    report.lines += fast.num_rows
+    report.records += fast.num_rows
+    types = pa.schema([*(schema.field(n) for n in FIELD_NAMES), ("file", pa.int32())])
+    pieces = [fast.cast(types)]
+    # The lines the fast path did not return (no filter over the big result: copying every
+    # column would cost as much as the split itself).
+    declined = np.ones(lines.num_rows, dtype=bool)
+    declined[result["idx"].to_numpy()] = False
+    if declined.any():
+        # Batch by batch: a take over the whole table would first concatenate every line.
+        taken = []
+        start = 0
+        for batch in lines.to_batches():
+            picked = np.flatnonzero(declined[start : start + batch.num_rows])
+            start += batch.num_rows
+            if len(picked):
+                taken.append(batch.select(["file", "lineno", "line"]).take(pa.array(picked)))
+        rest = pa.Table.from_batches(taken)
         pieces.append(_split_rest(rest, files, report, schema, failures))
-    return pa.concat_tables(pieces)
+    return pieces
 
 
 def _split_rest(

@@ -23,6 +23,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,12 +180,18 @@ class CacheStore:
                 "INSERT INTO batch_files VALUES (?, ?)", [(batch, r) for r in relative.values()]
             )
         schema = data_schema()
-        for partition, table in tables.items():
+
+        def write(partition: Partition) -> None:
             target = self.parquet_root / relative[partition]
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_suffix(".tmp")
-            pq.write_table(table.select(schema.names).cast(schema), temporary, compression="zstd")
+            table = tables[partition].select(schema.names).cast(schema)
+            pq.write_table(table, temporary, compression="zstd", row_group_size=1 << 18)
             temporary.replace(target)
+
+        # pyarrow releases the GIL while encoding: partitions are written in parallel.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(write, tables))
         with self._transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?)",
