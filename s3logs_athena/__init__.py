@@ -35,7 +35,12 @@ from .parser import (
 __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "GeneratedDataset": "s3logs_athena.generator",
+    "GeneratorConfig": "s3logs_athena.generator",
+    "GroundTruth": "s3logs_athena.generator",
+    "generate": "s3logs_athena.generator",
+}
 
 __all__ = [
     "FIELD_NAMES",
