@@ -40,6 +40,10 @@ _LAZY: dict[str, str] = {
     "GeneratorConfig": "s3logs_athena.generator",
     "GroundTruth": "s3logs_athena.generator",
     "generate": "s3logs_athena.generator",
+    "Chart": "s3logs_athena.report",
+    "Section": "s3logs_athena.report",
+    "render_report": "s3logs_athena.report",
+    "write_report": "s3logs_athena.report",
 }
 
 __all__ = [
