@@ -25,10 +25,10 @@ from typing import Any
 from ..errors import InputError
 from ..layout import KeyFormat
 from ..parser import LogRecord
+from .builders import emit
 from .config import BucketSpec, GeneratorConfig
 from .incidents import plant
 from .lines import format_line
-from .requests import emit
 from .traffic import BucketTraffic, cumulative
 from .truth import BucketInfo, GroundTruth, compute_truth
 from .vocabulary import Actor, actors_for, build_catalog, build_pools

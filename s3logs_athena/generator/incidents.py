@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from ..parser import LogRecord
-from .requests import delete_key, delete_keys, list_objects
+from .builders import delete_key, delete_keys, list_objects
 from .traffic import BucketTraffic, Client, timing
 from .vocabulary import (
     BULK_DOWNLOAD_IP,

@@ -3,7 +3,7 @@
 :class:`BucketTraffic` holds what is fixed per bucket (owner, endpoints, object catalog, the
 actor mix) and assembles :class:`~s3logs_athena.parser.LogRecord` values: the caller's
 transport and identity fields from a :class:`Client`, the request's own fields from the
-builders in ``requests.py``, and ``None`` for every field past the bucket's line length.
+builders in ``builders.py``, and ``None`` for every field past the bucket's line length.
 """
 
 from __future__ import annotations

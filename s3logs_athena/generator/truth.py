@@ -20,8 +20,8 @@ from urllib.parse import unquote_plus
 
 from ..layout import KeyFormat
 from ..parser import LogRecord
+from .builders import CONFIG_WRITES, DELETE_OPERATIONS
 from .incidents import IncidentActors, Placement
-from .requests import CONFIG_WRITES, DELETE_OPERATIONS
 
 __all__ = [
     "AccessDeniedBurst",

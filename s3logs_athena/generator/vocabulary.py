@@ -112,7 +112,7 @@ PHP_SIGV2_UAS = ("aws-sdk-php/2.8.31 Guzzle/3.9.3 curl/7.29.0 PHP/5.4.16",)
 class Actor:
     """One kind of caller: its principal, where it calls from, and what it does.
 
-    ``actions`` are weighted names of the request builders in ``traffic.py``. ``human``
+    ``actions`` are weighted names of the request builders in ``builders.py``. ``human``
     actors follow the day/night curve; machines do not.
     """
 
