@@ -41,6 +41,14 @@ _LAZY: dict[str, str] = {
     "create_statements": "s3logs_athena.ddl",
     "glue_table_input": "s3logs_athena.ddl",
     "view_statement": "s3logs_athena.ddl",
+    "GeneratedDataset": "s3logs_athena.generator",
+    "GeneratorConfig": "s3logs_athena.generator",
+    "GroundTruth": "s3logs_athena.generator",
+    "generate": "s3logs_athena.generator",
+    "Chart": "s3logs_athena.report",
+    "Section": "s3logs_athena.report",
+    "render_report": "s3logs_athena.report",
+    "write_report": "s3logs_athena.report",
 }
 
 __all__ = [
