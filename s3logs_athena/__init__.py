@@ -35,7 +35,14 @@ from .parser import (
 __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
+    "QueryTemplate": "s3logs_athena.templates",
+    "RenderedQuery": "s3logs_athena.templates",
+    "get_template": "s3logs_athena.templates",
+    "list_templates": "s3logs_athena.templates",
+    "render_template": "s3logs_athena.templates",
+}
 
 __all__ = [
     "FIELD_NAMES",
