@@ -184,8 +184,13 @@ def _parse_enum(value: object, param: TemplateParam) -> str:
 
 def _parse_datetime(value: object, param: TemplateParam) -> datetime:
     # Relative forms are resolved against the same "now" for all parameters: resolve_params
-    # turns them into datetimes before this parser sees them.
-    return parse_time(value)
+    # turns them into datetimes before this parser sees them. Request times are whole
+    # seconds, so a fraction is rounded up: t >= 10.5 and t >= 11 select the same requests,
+    # and every engine then sees the same second-precision literal.
+    moment = parse_time(value)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
 
 
 def _parse_ip_network(value: object, param: TemplateParam) -> IpNetwork:

@@ -421,11 +421,6 @@ def render_template(
     return template.render(params, dialect=dialect, now=now)
 
 
-def example_params(template: QueryTemplate) -> dict[str, object]:
-    """The template's example parameters (for docs and tests)."""
-    return dict(template.example)
-
-
 def describe_params(params: Sequence[TemplateParam]) -> list[dict[str, str]]:
     """Rows describing parameters (name, type, default, required, help) for display."""
     rows = []

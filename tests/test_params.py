@@ -68,6 +68,13 @@ def test_common_defaults_cover_the_last_day() -> None:
     assert values["table"] == "s3_access_logs"
 
 
+def test_fractions_of_a_second_round_up() -> None:
+    # Log times are whole seconds: t >= 10.5 selects what t >= 11 selects.
+    values = resolve([], {"start": "2024-05-01T00:00:10.5", "end": "2024-05-01T00:00:20.000001"})
+    assert values["start"] == datetime(2024, 5, 1, 0, 0, 11)
+    assert values["end"] == datetime(2024, 5, 1, 0, 0, 21)
+
+
 def test_empty_range_is_an_error() -> None:
     with pytest.raises(ParameterError, match=r"end.*not after start"):
         resolve([], {"start": "2024-05-02", "end": "2024-05-02"})

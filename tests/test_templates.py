@@ -558,3 +558,9 @@ def test_rendering_refuses_non_queries(tmp_path: Path, body: str, message: str) 
     (template,) = load_templates(write(tmp_path, text)).values()
     with pytest.raises(TemplateError, match=message):
         template.render({"start": "2024-05-01", "end": "2024-05-02"})
+
+
+def test_readme_catalog_lists_every_template() -> None:
+    readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
+    catalog = readme.split("### Catalog", 1)[1].split("###", 1)[0]
+    assert [t.name for t in TEMPLATES if f"| `{t.name}` |" not in catalog] == []
