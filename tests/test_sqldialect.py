@@ -126,6 +126,7 @@ def test_contains_matches_python(
     texts = [str(a) for a in addresses] + [
         str(network.network_address),
         str(network.broadcast_address),
+        network.broadcast_address.exploded.upper(),
     ]
     sql = to_duckdb(
         f"SELECT remoteip FROM t WHERE contains('{network}', try_cast(remoteip AS IPADDRESS))"
