@@ -49,6 +49,12 @@ _LAZY: dict[str, str] = {
     "Section": "s3logs_athena.report",
     "render_report": "s3logs_athena.report",
     "write_report": "s3logs_athena.report",
+    # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
+    "QueryTemplate": "s3logs_athena.templates",
+    "RenderedQuery": "s3logs_athena.templates",
+    "get_template": "s3logs_athena.templates",
+    "list_templates": "s3logs_athena.templates",
+    "render_template": "s3logs_athena.templates",
 }
 
 __all__ = [
