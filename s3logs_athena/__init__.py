@@ -55,6 +55,12 @@ _LAZY: dict[str, str] = {
     "run_query": "s3logs_athena.engines.api",
     "run_sql": "s3logs_athena.engines.api",
     "sync": "s3logs_athena.cache",
+    # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
+    "QueryTemplate": "s3logs_athena.templates",
+    "RenderedQuery": "s3logs_athena.templates",
+    "get_template": "s3logs_athena.templates",
+    "list_templates": "s3logs_athena.templates",
+    "render_template": "s3logs_athena.templates",
 }
 
 __all__ = [
