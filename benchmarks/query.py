@@ -22,11 +22,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import header, print_table, timed  # noqa: E402
-from _synthetic import write_partitioned_logs  # noqa: E402
+from _report import header, print_table, timed
+from _synthetic import write_partitioned_logs
 
-from s3logs_athena.cache import ingest  # noqa: E402
-from s3logs_athena.engines.api import execute_query, execute_sql  # noqa: E402
+from s3logs_athena.cache import ingest
+from s3logs_athena.engines.api import execute_query, execute_sql
 
 FIRST_DAY = date(2024, 3, 1)
 DAYS = 30
@@ -57,7 +57,10 @@ def main() -> None:
         report = ingest(work / "logs", work / "cache")
         cache = work / "cache"
         header(f"query: {report.parse.records:,} rows, {DAYS} days, 2 buckets, local DuckDB")
-        week = {"start": str(FIRST_DAY + timedelta(days=10)), "end": str(FIRST_DAY + timedelta(days=17))}
+        week = {
+            "start": str(FIRST_DAY + timedelta(days=10)),
+            "end": str(FIRST_DAY + timedelta(days=17)),
+        }
         sql = AWS_DOCS_STYLE.format(**week)
         baseline, _ = timed(
             "AWS-docs style (parse every row, no pruning)",
@@ -70,15 +73,22 @@ def main() -> None:
             timing, result = timed(
                 f"{name} (7 days)",
                 1,
-                lambda name=name, extra=extra: execute_query(name, {**week, **extra}, cache_dir=cache),  # type: ignore[misc]
+                lambda name=name, extra=extra: execute_query(
+                    name, {**week, **extra}, cache_dir=cache
+                ),  # type: ignore[misc]
                 repeat=3,
             )
             others.append(timing)
-            print(f"# {name}: {len(result.frame)} rows, {timing.seconds:.3f} s, "
-                  f"{'under' if timing.seconds < 1 else 'OVER'} 1 s")
+            print(
+                f"# {name}: {len(result.frame)} rows, {timing.seconds:.3f} s, "
+                f"{'under' if timing.seconds < 1 else 'OVER'} 1 s"
+            )
         print_table(baseline, others, "queries")
 
-        day = {"start": str(FIRST_DAY + timedelta(days=14)), "end": str(FIRST_DAY + timedelta(days=15))}
+        day = {
+            "start": str(FIRST_DAY + timedelta(days=14)),
+            "end": str(FIRST_DAY + timedelta(days=15)),
+        }
         month = {"start": str(FIRST_DAY), "end": str(FIRST_DAY + timedelta(days=DAYS))}
         one = execute_query("top-ips", day, cache_dir=cache)
         full = execute_query("top-ips", month, cache_dir=cache)

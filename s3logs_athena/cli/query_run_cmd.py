@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import InputError
+from .template_options import param_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,21 +19,6 @@ if TYPE_CHECKING:
     from ..engines import QueryResult
 
 _stderr = Console(stderr=True, soft_wrap=True)
-
-
-def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
-    """``("start=2024-03-01", "buckets=a,b")`` -> ``{"start": "2024-03-01", "buckets": "a,b"}``."""
-    params: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise InputError(
-                f"--param {pair!r}: expected NAME=VALUE, e.g. --param start=2024-03-01"
-            )
-        if name.strip() in params:
-            raise InputError(f"--param {name.strip()!r} is given twice")
-        params[name.strip()] = value
-    return params
 
 
 def _human_bytes(count: int | None) -> str:
@@ -87,13 +72,7 @@ def _summary(result: QueryResult) -> str:
 @click.option(
     "--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True
 )
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A template parameter (repeatable).",
-)
+@param_option
 @click.option(
     "--format",
     "output",
@@ -124,7 +103,7 @@ def _summary(result: QueryResult) -> str:
 def run(
     name: str,
     engine: str,
-    params: tuple[str, ...],
+    params: dict[str, str],
     output: str,
     cache_dir: Path | None,
     workgroup: str | None,
@@ -138,7 +117,7 @@ def run(
 
     result = execute_query(
         name,
-        parse_params(params),
+        params,
         engine=engine,
         cache_dir=cache_dir,
         workgroup=workgroup,

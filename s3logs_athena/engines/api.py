@@ -11,7 +11,6 @@ The DataFrame carries the run's facts in ``df.attrs``: ``engine``, ``sql``, ``se
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,13 +63,12 @@ def execute_query(
     reuse_minutes: int | None = None,
 ) -> QueryResult:
     """Render template ``name`` with ``params`` (Athena SQL) and run it on ``engine``."""
-    rendered = importlib.import_module("s3logs_athena.templates").render_template(
-        name, dict(params or {}), dialect="athena"
-    )
-    parameters = getattr(rendered, "parameters", None) or None
+    from ..templates import render_template
+
+    rendered = render_template(name, dict(params or {}), dialect="athena")
     return execute_sql(
         rendered.sql,
-        parameters,
+        None,
         engine=engine,
         cache_dir=cache_dir,
         workgroup=workgroup,
