@@ -14,12 +14,16 @@ stripped, as Athena's table has them) on every line AWS's regex itself reads cor
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
+import resource
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -30,6 +34,8 @@ from _synthetic import write_partitioned_logs
 
 from s3logs_athena.cache import find_log_files, ingest
 from s3logs_athena.fields import FIELD_NAMES
+
+T = TypeVar("T")
 
 AWS_REGEX = (
     r'([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) '
@@ -101,6 +107,23 @@ def check_sample(logs: Path, cache: Path, size: int, seed: int = 1) -> tuple[int
     return len(sample), mismatches
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _with_cpu(work: Callable[[], T], spent: dict[str, float], name: str) -> Callable[[], T]:
+    """``work``, recording the CPU seconds of all the process's threads it used."""
+
+    def run() -> T:
+        before = _cpu_seconds()
+        result = work()
+        spent[name] = _cpu_seconds() - before
+        return result
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -113,12 +136,28 @@ def main() -> None:
         files = [s.path for s in find_log_files(logs)[0]]
         megabytes = size / 1e6
         header(f"ingest: {args.lines:,} lines, {len(files)} files, {megabytes:,.0f} MB")
-        base, rows = timed("AWS regex, Python re -> rows", megabytes, lambda: python_regex(files))
-        duck, _ = timed("AWS regex, DuckDB regexp_extract", megabytes, lambda: duckdb_regex(files))
+        cpu: dict[str, float] = {}
+        base, rows = timed(
+            "AWS regex, Python re -> rows",
+            megabytes,
+            _with_cpu(lambda: python_regex(files), cpu, "re"),
+        )
+        duck, _ = timed(
+            "AWS regex, DuckDB regexp_extract",
+            megabytes,
+            _with_cpu(lambda: duckdb_regex(files), cpu, "duckdb"),
+        )
         ours, report = timed(
-            "s3logs-athena ingest -> Parquet", megabytes, lambda: ingest(logs, work / "cache")
+            "s3logs-athena ingest -> Parquet",
+            megabytes,
+            _with_cpu(lambda: ingest(logs, work / "cache"), cpu, "ingest"),
         )
         print_table(base, [duck, ours], "MB")
+        print(
+            f"# CPU seconds (all threads): re {cpu['re']:.2f}, DuckDB regex {cpu['duckdb']:.2f}, "
+            f"ingest {cpu['ingest']:.2f}; load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores"
+        )
         print(
             f"# regex rows: {len(rows):,}; ingest: {report.parse.records:,} records, "
             f"{report.parse.failed:,} unparseable lines reported, "
