@@ -223,6 +223,10 @@ def _rewritten(node: exp.Expr) -> exp.Expr:
 
 
 def _rewrite(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.CountIf) and not isinstance(node.this, exp.Coalesce):
+        # Trino's count_if is 0 when the condition is never true; DuckDB's is NULL when the
+        # condition is NULL on every row of a group (a status of '-', say).
+        return exp.CountIf(this=exp.Coalesce(this=_rewritten(node.this), expressions=[exp.false()]))
     if isinstance(node, exp.Try):
         inner = node.this
         if isinstance(inner, exp.ParseDatetime):

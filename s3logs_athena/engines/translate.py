@@ -2,8 +2,7 @@
 
 The translation itself is :func:`s3logs_athena.sqldialect.to_duckdb` - the same one
 ``query render --dialect duckdb`` prints - with its macros installed on the connection. This
-module adapts it to the engine: one more rewrite the answers need (``count_if`` is never NULL
-on Athena), errors become :class:`~s3logs_athena.errors.QueryError`, and
+module adapts it to the engine: errors become :class:`~s3logs_athena.errors.QueryError`, and
 :func:`referenced_tables` tells the engine which tables and views to create over the cache.
 """
 
@@ -26,19 +25,9 @@ def _parse(athena_sql: str) -> exp.Query:
         raise QueryError(f"expected exactly one SELECT statement in Athena SQL: {exc}") from None
 
 
-def _count_if_never_null(node: exp.Expression) -> exp.Expression:
-    """Trino's ``count_if`` is 0 when the condition is never true; DuckDB's is NULL when the
-    condition is NULL on every row of a group (e.g. ``try_cast(httpstatus AS integer) >= 400``
-    for a group whose status is ``-``)."""
-    if isinstance(node, exp.CountIf) and not isinstance(node.this, exp.Coalesce):
-        condition = exp.Coalesce(this=node.this.copy(), expressions=[exp.false()])
-        return exp.CountIf(this=condition)
-    return node
-
-
 def to_duckdb_sql(athena_sql: str) -> str:
     """The DuckDB SQL for one Athena query."""
-    tree = _parse(athena_sql).transform(_count_if_never_null)
+    tree = _parse(athena_sql)
     try:
         return to_duckdb(tree, pretty=False)
     except TemplateError as exc:
