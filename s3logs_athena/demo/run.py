@@ -31,7 +31,7 @@ from ..errors import ConfigError, InputError
 if TYPE_CHECKING:
     from ..cache import SyncReport
     from ..check import CheckReport
-    from ..generator import GeneratedDataset
+    from ..generator import GeneratedDataset, GeneratorConfig
     from ..report_data import ReportData
     from .drain import DrainResult, FaultPlan, Invocation
     from .pipeline import Pipeline
@@ -66,6 +66,23 @@ class DemoConfig:
                 )
         if not 1 <= self.stragglers <= 5:
             raise ConfigError("stragglers", f"must be 1-5, got {self.stragglers}")
+        self.generator_config()  # checks the rest (objects per day must divide a day)
+
+    def generator_config(self) -> GeneratorConfig:
+        from ..generator import GeneratorConfig
+
+        try:
+            return GeneratorConfig(
+                buckets=self.buckets,
+                days=self.days,
+                objects_per_day=self.objects_per_day,
+                records_per_object=self.records_per_object,
+                seed=self.seed,
+                stragglers=self.stragglers,
+            )
+        except ConfigError as exc:
+            option = f"--{exc.setting.replace('_', '-')}"
+            raise ConfigError(option, str(exc).split(": ", 1)[1]) from None
 
 
 class DemoObserver(Protocol):
@@ -171,22 +188,13 @@ def _deploy(result: DemoResult, watch: DemoObserver) -> None:
 
 
 def _deliver(result: DemoResult, watch: DemoObserver) -> None:
-    from ..generator import GeneratorConfig, generate, upload
+    from ..generator import generate, upload
     from .pipeline import queue_depth
 
     config, pipeline = result.config, result.pipeline
     assert pipeline is not None
     watch.progress("generate", 0, None)
-    dataset = generate(
-        GeneratorConfig(
-            buckets=config.buckets,
-            days=config.days,
-            objects_per_day=config.objects_per_day,
-            records_per_object=config.records_per_object,
-            seed=config.seed,
-            stragglers=config.stragglers,
-        )
-    )
+    dataset = generate(config.generator_config())
     result.dataset = dataset
     lost = set(dataset.straggler_keys)
     total = len(dataset.log_objects)
