@@ -248,44 +248,23 @@ def parse_columns(
     if report is None:
         report = ParseReport(source=source)
     matches = list(map(_fullmatch, lines))
-    good: Sequence[re.Match[str] | None] = matches
-    if None in matches:
-        good = _drop_failures(lines, matches, first_line_number, source, lenient, report)
-    raw_columns = zip(*map(_groups, good), strict=True)
-    try:
-        typed = [convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)]
-    except ValueError:
-        # A field the regex accepts but conversion rejects (an impossible date). Rare:
-        # redo the batch line by line to find and report the culprits.
-        return _parse_line_by_line(lines, first_line_number, source, lenient, report)
-    report.lines += len(lines)
-    report.records += len(good)
-    if not good:
-        return {name: [] for name in FIELD_NAMES}
-    return dict(zip(FIELD_NAMES, typed, strict=True))
-
-
-def _drop_failures(
-    lines: Sequence[str],
-    matches: list[re.Match[str] | None],
-    first_line_number: int,
-    source: str | None,
-    lenient: bool,
-    report: ParseReport,
-) -> list[re.Match[str] | None]:
-    """The matches of the good lines; blank lines counted, bad ones reported (or raised)."""
-    kept: list[re.Match[str] | None] = []
-    for number, (line, match) in enumerate(zip(lines, matches, strict=True), first_line_number):
-        if match is not None:
-            kept.append(match)
-        elif not line.strip():
-            report.blank += 1
+    if None not in matches:
+        raw_columns = zip(*map(_groups, matches), strict=True)
+        try:
+            typed = [
+                convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)
+            ]
+        except ValueError:
+            pass  # a field the regex accepts but conversion rejects (an impossible date)
         else:
-            error = LogParseError(_diagnose(line), line=line, line_number=number, source=source)
-            if not lenient:
-                raise error
-            report.add_failure(error)
-    return kept
+            report.lines += len(lines)
+            report.records += len(lines)
+            if not lines:
+                return {name: [] for name in FIELD_NAMES}
+            return dict(zip(FIELD_NAMES, typed, strict=True))
+    # A blank or bad line in the batch (rare): redo it line by line, so that failures are
+    # counted once and the first bad line is the one raised.
+    return _parse_line_by_line(lines, first_line_number, source, lenient, report)
 
 
 def _parse_line_by_line(
@@ -398,16 +377,22 @@ _PREFIX_CHECKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A field, roughly: a quoted string, a bracketed time or a run of non-spaces.
+_ROUGH_FIELDS = re.compile(r'"[^"]*"|\[[^\]]*\]|[^ ]+')
+
+
 def _diagnose(line: str) -> str:
     """A short reason why ``line`` did not match, for people reading the error."""
     if not line.strip():
         return "empty line"
-    tokens = line.split()
-    if len(tokens) < 17:
-        return f"only {len(tokens)} space-separated fields, a record has at least 17"
+    fields = len(_ROUGH_FIELDS.findall(line))
+    if fields < 17:
+        return f"only {fields} fields, a record has at least 17"
     for pattern, reason in _PREFIX_CHECKS:
         if not pattern.match(line):
             return reason
+    if '\\"' in line:
+        return 'quotes are backslash-escaped (\\"), as in a JSON string; S3 writes them raw'
     if line.count('"') % 2:
         return "unbalanced double quotes and no reading of the line fits the record format"
     return "does not match the S3 server access log format"
