@@ -387,7 +387,7 @@ def _diagnose(line: str) -> str:
         return "empty line"
     fields = len(_ROUGH_FIELDS.findall(line))
     if fields < 17:
-        return f"only {fields} fields, a record has at least 17"
+        return f"only {fields} field{'' if fields == 1 else 's'}, a record has at least 17"
     for pattern, reason in _PREFIX_CHECKS:
         if not pattern.match(line):
             return reason
