@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from s3logs_athena import parser
 from s3logs_athena.errors import LogParseError
 from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS
 from s3logs_athena.parser import (
@@ -285,39 +287,52 @@ def mixed_batches(draw: st.DrawFn) -> list[tuple[str, bool | None]]:
     )
 
 
+# Slice sizes to parse with: tiny ones put slice boundaries inside a generated batch.
+_SLICES = st.sampled_from([1, 2, 3, 256])
+
+
 @SETTINGS
-@given(mixed_batches())
-def test_parse_columns_equals_parse_lines(batch: list[tuple[str, bool | None]]) -> None:
+@given(mixed_batches(), _SLICES, st.integers(1, 5))
+def test_parse_columns_and_parse_lines_equal_parse_line(
+    batch: list[tuple[str, bool | None]], slice_size: int, batch_size: int
+) -> None:
     text = [line for line, _ in batch]
+    expected = [parse_line(line) for line, kind in batch if kind is True]
     column_report, record_report = ParseReport(), ParseReport()
-    columns = parse_columns(text, lenient=True, report=column_report)
-    records = list(parse_lines(text, lenient=True, report=record_report))
-    assert columns == {name: [getattr(r, name) for r in records] for name in FIELD_NAMES}
+    with mock.patch.object(parser, "_SLICE", slice_size):
+        columns = parse_columns(text, lenient=True, report=column_report)
+        records = list(parse_lines(text, lenient=True, report=record_report, batch_size=batch_size))
+    assert columns == {name: [getattr(r, name) for r in expected] for name in FIELD_NAMES}
+    assert records == expected
     for report in (column_report, record_report):
-        assert report.records == sum(kind is True for _, kind in batch)
+        assert report.records == len(expected)
         assert report.blank == sum(kind is None for _, kind in batch)
         assert report.failed == sum(kind is False for _, kind in batch)
         assert report.lines == len(batch)
 
 
 @SETTINGS
-@given(mixed_batches(), st.integers(1, 5))
+@given(mixed_batches(), _SLICES, st.integers(1, 5))
 def test_a_bad_line_raises_with_its_line_number(
-    batch: list[tuple[str, bool | None]], batch_size: int
+    batch: list[tuple[str, bool | None]], slice_size: int, batch_size: int
 ) -> None:
     text = [line for line, _ in batch]
     bad = [number for number, (_, kind) in enumerate(batch, 1) if kind is False]
-    if not bad:
-        assert len(list(parse_lines(text, batch_size=batch_size))) == sum(
-            kind is True for _, kind in batch
-        )
-        return
-    with pytest.raises(LogParseError) as info:
-        list(parse_lines(text, source="gen.log", batch_size=batch_size))
+    with mock.patch.object(parser, "_SLICE", slice_size):
+        if not bad:
+            assert len(list(parse_lines(text, batch_size=batch_size))) == sum(
+                kind is True for _, kind in batch
+            )
+            return
+        with pytest.raises(LogParseError) as info:
+            list(parse_lines(text, source="gen.log", batch_size=batch_size))
+        with pytest.raises(LogParseError) as direct:
+            parse_columns(text, first_line_number=10)
+        report = ParseReport()
+        list(parse_lines(text, lenient=True, report=report, batch_size=batch_size))
     assert info.value.line_number == bad[0]
     assert info.value.source == "gen.log"
     assert info.value.line == text[bad[0] - 1]
-    report = ParseReport()
-    list(parse_lines(text, lenient=True, report=report, batch_size=batch_size))
+    assert direct.value.line_number == bad[0] + 9
     assert report.failed == len(bad)
     assert [e.line_number for e in report.examples] == bad[: report.max_examples]
