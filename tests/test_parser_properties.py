@@ -30,6 +30,7 @@ from s3logs_athena.parser import (
     parse_columns,
     parse_line,
     parse_lines,
+    parse_request_time,
     parse_stream,
 )
 
@@ -336,3 +337,54 @@ def test_a_bad_line_raises_with_its_line_number(
     assert direct.value.line_number == bad[0] + 9
     assert report.failed == len(bad)
     assert [e.line_number for e in report.examples] == bad[: report.max_examples]
+
+
+# -- request times ---------------------------------------------------------------------------
+
+
+def reference_request_time(text: str) -> datetime:
+    """The straightforward field-by-field reading that parse_request_time must equal."""
+    digit = "[0-9]"  # ASCII only, as S3 writes them
+    shape = f"{digit}{{2}}/[A-Z][a-z]{{2}}/{digit}{{4}}:{digit}{{2}}:{digit}{{2}}:{digit}{{2}}"
+    if not re.fullmatch(shape + f" [+-]{digit}{{4}}", text):
+        raise ValueError(text)
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    if text[3:6] not in months:
+        raise ValueError(text)
+    sign = 1 if text[21] == "+" else -1
+    offset = timedelta(hours=int(text[22:24]), minutes=int(text[24:26])) * sign
+    local = datetime(
+        int(text[7:11]),
+        months.index(text[3:6]) + 1,
+        int(text[0:2]),
+        int(text[12:14]),
+        int(text[15:17]),
+        int(text[18:20]),
+        tzinfo=timezone(offset),
+    )
+    return local.astimezone(UTC)
+
+
+@st.composite
+def time_texts(draw: st.DrawFn) -> str:
+    """Request-time texts, valid or nearly: a valid one with a character or two replaced."""
+    text = draw(_time().filter(lambda f: f.value is not None)).text[1:-1]
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text) - 1))
+        text = text[:at] + draw(st.sampled_from("0123456789:/ +-aFJ٣x")) + text[at + 1 :]
+    return text
+
+
+@SETTINGS
+@given(time_texts())
+def test_request_time_equals_the_reference_reading(text: str) -> None:
+    try:
+        expected: datetime | None = reference_request_time(text)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError, match="request time"):
+            parse_request_time(text)
+    else:
+        assert parse_request_time(text) == expected
+        assert parse_request_time(text).tzinfo is UTC
