@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from s3logs_athena.testing import template
+
 BUCKET = "central-logs"  # not "logs": moto routes logs.s3.amazonaws.com to CloudWatch Logs
 REGION = "us-east-1"
 
@@ -95,3 +97,26 @@ def put_log(s3: Any, key: str, body: bytes, bucket: str = BUCKET) -> tuple[str, 
     """Put a log object; its ETag and size, as an event would carry them."""
     response = s3.put_object(Bucket=bucket, Key=key, Body=body)
     return response["ETag"].strip('"'), len(body)
+
+
+def build_pipeline(
+    bucket: str = BUCKET, partition_root: str = "PartitionedLogs/"
+) -> dict[str, str]:
+    return template.build_pipeline(bucket, partition_root)
+
+
+def rule_pattern(bucket: str = BUCKET, partition_root: str = "PartitionedLogs/") -> dict[str, Any]:
+    return template.rule_pattern(bucket, partition_root)
+
+
+def receive_all(queue_url: str) -> list[dict[str, Any]]:
+    """Every message of a queue (received and deleted)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        messages.extend(batch)
