@@ -35,7 +35,21 @@ from .parser import (
 __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "TableSpec": "s3logs_athena.ddl",
+    "alter_statements": "s3logs_athena.ddl",
+    "create_statements": "s3logs_athena.ddl",
+    "glue_table_input": "s3logs_athena.ddl",
+    "view_statement": "s3logs_athena.ddl",
+    "GeneratedDataset": "s3logs_athena.generator",
+    "GeneratorConfig": "s3logs_athena.generator",
+    "GroundTruth": "s3logs_athena.generator",
+    "generate": "s3logs_athena.generator",
+    "Chart": "s3logs_athena.report",
+    "Section": "s3logs_athena.report",
+    "render_report": "s3logs_athena.report",
+    "write_report": "s3logs_athena.report",
+}
 
 __all__ = [
     "FIELD_NAMES",

@@ -16,8 +16,11 @@ The mover moves each to ``<root>Year=YYYY/Month=MM/Day=DD/<bucket>/<file name>``
 *delivered* the file. For PartitionedPrefix, the ``YYYY/MM/DD`` directories: the day S3 chose
 (event time or delivery time, per the bucket's ``PartitionDateSource``). S3 delivers records
 minutes to hours after the request, so a file in ``Day=DD`` can hold records from before
-midnight of the previous day. Queries must therefore read partition ``day - 1`` too and
-filter on the request time; the query templates do.
+midnight of the previous day (delivery-time dates), and with event-time dates a file in
+``Day=DD`` can run past midnight into the next day. The records of a day D therefore lie in
+partitions D-1, D and D+1: a query over ``[start, end)`` reads the partitions from the day
+before ``start`` through the day after its last day, and filters on the request time
+exactly; the query templates do.
 
 Keys in neither format are a :class:`~s3logs_athena.errors.KeyFormatError`: the mover never
 touches what it does not recognise. Everything here is pure (no I/O).
