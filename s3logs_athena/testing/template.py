@@ -93,7 +93,8 @@ class Resolver:
                 return str(self.physical[name])
             return str(self._ref(name))
 
-        return re.sub(r"\$\{([^}!]+)\}", one, text)
+        substituted = re.sub(r"\$\{([^}!][^}]*)\}", one, text)
+        return substituted.replace("${!", "${")  # ${!x} is a literal ${x}
 
     def resolve(self, node: Any) -> Any:
         if isinstance(node, list):
