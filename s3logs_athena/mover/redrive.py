@@ -22,7 +22,7 @@ from .retry import aws_error
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["QueueDepth", "RedriveSummary", "queue_depth", "redrive"]
+__all__ = ["QueueDepth", "RedriveSummary", "check_queue_urls", "queue_depth", "redrive"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,15 @@ def _attributes(message: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def check_queue_urls(dlq_url: str, queue_url: str) -> None:
+    """:class:`InputError` unless both are queue URLs and different."""
+    for option, url in (("--dlq", dlq_url), ("--queue", queue_url)):
+        if not url.startswith(("https://", "http://")):
+            raise InputError(f"{option} {url!r}: expected a queue URL (https://sqs...)")
+    if dlq_url.rstrip("/") == queue_url.rstrip("/"):
+        raise InputError("--dlq and --queue are the same queue; give the DLQ and its source")
+
+
 def redrive(
     sqs: SQSClient,
     *,
@@ -89,8 +98,7 @@ def redrive(
 ) -> RedriveSummary:
     """Move up to ``limit`` messages (default: all) from ``dlq_url`` to ``queue_url``.
     ``on_progress(n)`` is called after each batch with the number moved in it."""
-    if dlq_url.rstrip("/") == queue_url.rstrip("/"):
-        raise InputError("--dlq and --queue are the same queue; give the DLQ and its source")
+    check_queue_urls(dlq_url, queue_url)
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, got {limit}")
     depth = queue_depth(sqs, dlq_url)
@@ -99,6 +107,7 @@ def redrive(
     if dry_run:
         return summary
     fifo = queue_url.endswith(".fifo")
+    attempted: set[str] = set()
     while limit is None or summary.moved < limit:
         want = 10 if limit is None else min(10, limit - summary.moved)
         try:
@@ -112,9 +121,13 @@ def redrive(
             ).get("Messages", [])
         except Exception as exc:
             raise aws_error("ReceiveMessage", exc, f"queue {dlq_url}") from exc
-        if not received:
+        # A message whose send failed comes back once its visibility timeout is over:
+        # stop instead of trying it again and again.
+        fresh = [m for m in received if m["MessageId"] not in attempted]
+        if not fresh:
             break
-        by_id: dict[str, dict[str, Any]] = {str(i): dict(m) for i, m in enumerate(received)}
+        attempted.update(m["MessageId"] for m in fresh)
+        by_id: dict[str, dict[str, Any]] = {str(i): dict(m) for i, m in enumerate(fresh)}
         entries: list[Any] = []
         for entry_id, message in by_id.items():
             entry: dict[str, Any] = {"Id": entry_id, "MessageBody": message["Body"]}
