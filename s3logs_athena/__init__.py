@@ -49,6 +49,10 @@ _LAZY: dict[str, str] = {
     "Section": "s3logs_athena.report",
     "render_report": "s3logs_athena.report",
     "write_report": "s3logs_athena.report",
+    "MoveOutcome": "s3logs_athena.mover",
+    "MoveResult": "s3logs_athena.mover",
+    "RetryPolicy": "s3logs_athena.mover",
+    "move_object": "s3logs_athena.mover",
 }
 
 __all__ = [

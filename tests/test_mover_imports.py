@@ -69,3 +69,18 @@ def test_the_staged_lambda_package_holds_only_the_mover_path(tmp_path: Path) -> 
     assert str(result["package"]).startswith(str(out))  # the staged copy, not the checkout
     assert result["response"] == {"batchItemFailures": []}
     assert result["heavy"] == []
+
+
+def test_the_core_move_is_public_and_lazy() -> None:
+    import s3logs_athena
+    from s3logs_athena import mover
+
+    assert s3logs_athena.move_object is mover.move_object
+    assert s3logs_athena.MoveOutcome is mover.MoveOutcome
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, s3logs_athena; print('botocore' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "False"

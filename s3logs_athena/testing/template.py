@@ -12,6 +12,7 @@ noticed.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -23,14 +24,20 @@ _NO_VALUE = object()
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """The template as plain dicts, intrinsics in their long form (``{"Ref": ...}``)."""
+    """The template as plain dicts, intrinsics in their long form (``{"Ref": ...}``); a
+    fresh copy on every call (decoding it once per process)."""
+    loaded: dict[str, Any] = json.loads(_decoded(path))
+    return loaded
+
+
+@functools.cache
+def _decoded(path: Path) -> str:
     from cfnlint.decode import decode  # type: ignore[import-untyped]
 
     template, problems = decode(str(path))
     if problems:
         raise ValueError(f"{path}: {problems}")
-    plain: dict[str, Any] = json.loads(json.dumps(template))  # cfn-lint's nodes -> plain dicts
-    return plain
+    return json.dumps(template)  # cfn-lint's nodes -> plain JSON
 
 
 class Resolver:
