@@ -49,6 +49,19 @@ _LAZY: dict[str, str] = {
     "Section": "s3logs_athena.report",
     "render_report": "s3logs_athena.report",
     "write_report": "s3logs_athena.report",
+    # local cache and query engines (DuckDB, pyathena, pandas)
+    "QueryResult": "s3logs_athena.engines.result",
+    "ingest": "s3logs_athena.cache",
+    "run_query": "s3logs_athena.engines.api",
+    "run_sql": "s3logs_athena.engines.api",
+    "sync": "s3logs_athena.cache",
+    # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
+    "QueryTemplate": "s3logs_athena.templates",
+    "RenderedQuery": "s3logs_athena.templates",
+    "get_template": "s3logs_athena.templates",
+    "list_templates": "s3logs_athena.templates",
+    "render_template": "s3logs_athena.templates",
+    # the mover's core move (boto3)
     "MoveOutcome": "s3logs_athena.mover",
     "MoveResult": "s3logs_athena.mover",
     "RetryPolicy": "s3logs_athena.mover",
