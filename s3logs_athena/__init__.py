@@ -61,6 +61,11 @@ _LAZY: dict[str, str] = {
     "get_template": "s3logs_athena.templates",
     "list_templates": "s3logs_athena.templates",
     "render_template": "s3logs_athena.templates",
+    # the mover's core move (boto3)
+    "MoveOutcome": "s3logs_athena.mover",
+    "MoveResult": "s3logs_athena.mover",
+    "RetryPolicy": "s3logs_athena.mover",
+    "move_object": "s3logs_athena.mover",
 }
 
 __all__ = [
