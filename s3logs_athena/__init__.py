@@ -35,7 +35,13 @@ from .parser import (
 __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "TableSpec": "s3logs_athena.ddl",
+    "alter_statements": "s3logs_athena.ddl",
+    "create_statements": "s3logs_athena.ddl",
+    "glue_table_input": "s3logs_athena.ddl",
+    "view_statement": "s3logs_athena.ddl",
+}
 
 __all__ = [
     "FIELD_NAMES",
