@@ -18,7 +18,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 LOG_BUCKET = "central-logs"
 
 # A complete record from the AWS docs example (fixtures/logs/formats.log, line 2).

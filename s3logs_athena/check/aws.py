@@ -31,7 +31,7 @@ def aws_errors(operation: str, *, bucket: str | None = None) -> Iterator[None]:
     except ClientError as exc:
         code = error_code(exc)
         message = str(exc.response.get("Error", {}).get("Message", exc))
-        if code in _MISSING_BUCKET:
+        if code in _MISSING_BUCKET or (code == "404" and operation == "HeadBucket"):
             raise InputError(
                 f"bucket {bucket!r} does not exist or is not visible with these credentials "
                 "(check --log-bucket and AWS_ENDPOINT_URL / the profile)"

@@ -168,7 +168,7 @@ class CheckReport:
             "deep": self.deep,
             "sample": self.sample,
             "athena": self.athena,
-            "findings": self.counts(),
+            "counts": self.counts(),
             "fix": None if self.fix is None else self.fix.to_json(),
         }
 

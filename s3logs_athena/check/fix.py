@@ -1,35 +1,35 @@
 """``--fix``: repair what a check found, without ever deleting the only copy of anything.
 
-What is repaired, and how:
+Every move goes through the mover's own :func:`~s3logs_athena.mover.move_object`, the code
+path the Lambda runs: the copy is pinned to the ETag just seen, the target is verified,
+and the source is deleted last. What is repaired:
 
-* ``straggler`` (a log object still at its source): moved by the mover's own
-  :func:`s3logs_athena.mover.move_object`, the code path the Lambda runs (copy only the
-  object seen, verify the target, delete the source only after that).
-* ``duplicate`` of a source at its target: the target is verified identical to the source
-  first (ETag and size, or the bytes when the ETags cannot be compared); only then does
-  the mover's ``move_object`` finish the move, removing the source. A target that differs
-  is left alone and reported: someone has to decide which copy is right.
+* ``straggler`` (a log object still at its source): moved to its partition.
+* ``duplicate`` of a source at its target: the target is first verified identical to the
+  source (equal size and MD5 ETags, or equal SHA-256 of the bytes when an ETag is multipart
+  or KMS); only then does the mover finish the move, removing the source.
+* ``misplaced`` (a parseable key in the wrong day): moved to its delivery date's partition,
+  by ``move_object`` with a one-key layout (:class:`_Relocation`).
 * ``duplicate`` in two partitions: the extra copy is deleted once the kept copy is verified
-  identical to it; copies that differ are left.
-* ``misplaced`` (a parseable key in the wrong day): moved to its delivery date's partition
-  with the same discipline (conditional copy, verify, then delete); an identical object
-  already there makes the misplaced copy an extra copy, removed; a different one is left.
+  identical to it.
 
-Keys that do not parse, unknown keys, unprojected partitions and record-level findings are
-not repaired: they need a person (or a new table projection). After repairing, the caller
-checks again (:func:`check_and_fix`) and reports what remains.
+Before any move, a *different* object already at the target stops the repair ("left"): the
+mover would overwrite it, and it may be the only copy of something. Keys that do not parse,
+unknown keys, unprojected partitions and record-level findings are not repaired; they need a
+person (or a new table projection). :func:`check_and_fix` checks again afterwards and
+reports what remains.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import AwsError, S3LogsError
-from ..layout import Layout
+from ..layout import Layout, SourceKey
 from .athena import RowCounter
 from .aws import aws_errors
 from .findings import CheckReport, Finding, FixSummary, Kind
@@ -42,18 +42,43 @@ _CHUNK = 1 << 20
 
 
 class MoveFunction(Protocol):
-    """The mover's ``move_object`` (its keyword arguments this module uses)."""
+    """The mover's :func:`~s3logs_athena.mover.move_object` (the arguments used here)."""
 
-    def __call__(self, s3: Any, *, bucket: str, key: str, layout: Layout) -> Any: ...
+    def __call__(
+        self,
+        s3: Any,
+        *,
+        bucket: str,
+        key: str,
+        layout: Layout,
+        expected_etag: str | None = None,
+        expected_size: int | None = None,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Relocation(Layout):
+    """The layout of one repair: ``key`` (under the partition root, in the wrong day) has
+    ``target`` as its target. ``move_object`` asks a layout two things, whether a key is
+    already partitioned (its loop guard) and where it goes; answering them for this one key
+    lets the mover's own copy -> verify -> delete move a misplaced object. Every other key
+    gets the normal answers."""
+
+    key: str = ""
+    target: str = ""
+
+    def is_partitioned(self, key: str) -> bool:
+        return False if key == self.key else super().is_partitioned(key)
+
+    def target_key(self, source: SourceKey | str) -> str:
+        key = source if isinstance(source, str) else source.key
+        return self.target if key == self.key else super().target_key(source)
 
 
 def _default_move() -> MoveFunction:
-    try:
-        module = importlib.import_module("s3logs_athena.mover")
-    except ImportError as exc:  # pragma: no cover - the mover ships with the package
-        raise S3LogsError(f"--fix needs the mover (s3logs_athena.mover): {exc}") from None
-    move: MoveFunction = module.move_object
-    return move
+    from ..mover import move_object
+
+    return move_object
 
 
 def fixable(finding: Finding) -> bool:
@@ -64,16 +89,13 @@ def fixable(finding: Finding) -> bool:
 
 
 def _outcome(result: Any) -> tuple[str, str]:
-    """The outcome of a mover result (an enum or a string) and its explanation."""
+    """A mover result's outcome and its explanation."""
     outcome = getattr(result, "outcome", result)
-    outcome = getattr(outcome, "value", outcome)
-    detail = ""
-    for name in ("detail", "reason", "error", "message"):
-        value = getattr(result, name, None)
-        if value:
-            detail = str(value)
-            break
-    return str(outcome), detail
+    return str(getattr(outcome, "value", outcome)), str(getattr(result, "error", None) or "")
+
+
+def _etag(head: dict[str, Any]) -> str:
+    return str(head.get("ETag", "")).strip('"')
 
 
 class _Repairs:
@@ -104,79 +126,64 @@ class _Repairs:
         return digest.hexdigest()
 
     def identical(self, a: str, head_a: dict[str, Any], b: str, head_b: dict[str, Any]) -> bool:
-        """Same bytes? ETag and size when both are plain MD5 ETags, else a content hash."""
+        """Same bytes? Equal sizes and plain (MD5) ETags; otherwise a content hash of both
+        (multipart and KMS ETags say nothing about the bytes)."""
         if head_a.get("ContentLength") != head_b.get("ContentLength"):
             return False
-        etag_a, etag_b = (str(h.get("ETag", "")).strip('"') for h in (head_a, head_b))
-        if etag_a == etag_b and "-" not in etag_a:
-            return True
+        kms = any(h.get("ServerSideEncryption", "").startswith("aws:kms") for h in (head_a, head_b))
+        if not kms and "-" not in _etag(head_a) and "-" not in _etag(head_b):
+            return _etag(head_a) == _etag(head_b)
         return self.digest(a) == self.digest(b)
-
-    def delete(self, key: str) -> None:
-        with aws_errors("DeleteObject", bucket=self.bucket):
-            self.s3.delete_object(Bucket=self.bucket, Key=key)
 
     # -- repairs ----------------------------------------------------------------------
 
-    def straggler(self, key: str) -> tuple[str, str]:
-        return _outcome(self.move(self.s3, bucket=self.bucket, key=key, layout=self.layout))
-
-    def source_duplicate(self, key: str, target: str) -> tuple[str, str]:
-        source_head, target_head = self.head(key), self.head(target)
+    def safe_move(self, key: str, target: str, layout: Layout) -> tuple[str, str]:
+        """Move ``key`` to ``target`` with the mover, unless a *different* object is already
+        at the target (the mover would overwrite it: it is nobody's spare copy)."""
+        source_head = self.head(key)
         if source_head is None:
-            return "gone", "the source copy is no longer there"
-        if target_head is None:
-            return self.straggler(key)
-        if not self.identical(key, source_head, target, target_head):
-            return "left", f"{target} differs from the source: decide which copy is right"
-        return self.straggler(key)
+            return "gone", "no longer there"
+        target_head = self.head(target)
+        if target_head is not None and not self.identical(key, source_head, target, target_head):
+            return "left", f"a different object is at {target}: decide which copy is right"
+        result = self.move(
+            self.s3,
+            bucket=self.bucket,
+            key=key,
+            layout=layout,
+            expected_etag=_etag(source_head),
+            expected_size=int(source_head.get("ContentLength", 0)),
+        )
+        return _outcome(result)
 
     def extra_copy(self, key: str, kept: str) -> tuple[str, str]:
+        """Delete ``key`` once ``kept`` is verified to hold the same bytes."""
         copy_head, kept_head = self.head(key), self.head(kept)
         if copy_head is None:
-            return "gone", "the copy is no longer there"
+            return "gone", "no longer there"
         if kept_head is None:
             return "left", f"{kept} is gone: this may be the only copy now"
         if not self.identical(key, copy_head, kept, kept_head):
             return "left", f"differs from {kept}: decide which copy is right"
-        self.delete(key)
+        with aws_errors("DeleteObject", bucket=self.bucket):
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
         return "removed", f"identical to {kept}"
-
-    def misplaced(self, key: str, target: str) -> tuple[str, str]:
-        source_head = self.head(key)
-        if source_head is None:
-            return "gone", "the object is no longer there"
-        target_head = self.head(target)
-        if target_head is not None:
-            outcome, detail = self.extra_copy(key, target)
-            return ("already_moved", detail) if outcome == "removed" else (outcome, detail)
-        etag = str(source_head.get("ETag", "")).strip('"')
-        with aws_errors("CopyObject", bucket=self.bucket):
-            self.s3.copy_object(
-                Bucket=self.bucket,
-                Key=target,
-                CopySource={"Bucket": self.bucket, "Key": key},
-                CopySourceIfMatch=f'"{etag}"',
-                MetadataDirective="COPY",
-            )
-        target_head = self.head(target)
-        if target_head is None or not self.identical(key, source_head, target, target_head):
-            return "failed", f"the copy at {target} could not be verified; source kept"
-        self.delete(key)
-        return "moved", f"to {target}"
 
     def repair(self, finding: Finding) -> dict[str, Any]:
         assert finding.key is not None and finding.related is not None
         key, related = finding.key, finding.related
         work: Callable[[], tuple[str, str]]
         if finding.kind is Kind.STRAGGLER:
-            action, work = "move", lambda: self.straggler(key)
+            action, work = "move", lambda: self.safe_move(key, related, self.layout)
         elif finding.kind is Kind.MISPLACED:
-            action, work = "relocate", lambda: self.misplaced(key, related)
+            layout = _Relocation(
+                self.layout.partition_root, self.layout.source_pattern, key=key, target=related
+            )
+            action, work = "relocate", lambda: self.safe_move(key, related, layout)
         elif self.layout.is_partitioned(key):
             action, work = "remove_duplicate", lambda: self.extra_copy(key, related)
         else:
-            action, work = "finish_move", lambda: self.source_duplicate(key, related)
+            action, work = "finish_move", lambda: self.safe_move(key, related, self.layout)
         try:
             outcome, detail = work()
         except S3LogsError as exc:

@@ -212,16 +212,24 @@ class _Check:
             self._listed(page)
             for item in page.objects:
                 self._loose_object(item)
-        groups = [(bucket, found.partitions[bucket]) for bucket in sorted(found.partitions)]
+        labels = {
+            self.layout.partition_prefix(day, bucket): partition_label(day, bucket)
+            for bucket, days in found.partitions.items()
+            for day in days
+        }
+        groups = [
+            (
+                bucket,
+                [self.layout.partition_prefix(day, bucket) for day in found.partitions[bucket]],
+            )
+            for bucket in sorted(found.partitions)
+        ]
         merged = iter_merged_groups(
-            self.pool,
-            [(b, [self.layout.partition_prefix(d, b) for d in days]) for b, days in groups],
-            self._lister_pages,
-            max_open=self.config.max_open_streams,
+            self.pool, groups, self._lister_pages, max_open=self.config.max_open_streams
         )
         for bucket, objects in merged:
             for _, copies in groupby(objects, key=lambda t: t[0]):
-                self._partitioned_copies(bucket, [item for _, _, item in copies])
+                self._partitioned_copies(bucket, [(labels[p], item) for _, p, item in copies])
         self._read_sample()
         self._drain()
         self._finish(found)
@@ -363,18 +371,20 @@ class _Check:
 
     # -- partitioned objects -----------------------------------------------------------
 
-    def _partitioned_copies(self, bucket: str, items: list[ListedObject]) -> None:
+    def _partitioned_copies(self, bucket: str, items: list[tuple[str, ListedObject]]) -> None:
         """All objects of one bucket's checked partitions with the same name after the
         partition prefix (usually one)."""
         self.report.partitioned_objects += len(items)
         self.report.objects_listed += len(items)
         self.progress.listed(len(items))
         copies: list[tuple[TargetKey, ListedObject]] = []
-        for item in items:
+        for partition, item in items:
             try:
                 copies.append((self.layout.parse_target_key(item.key), item))
             except KeyFormatError as exc:
-                self.report.add(Kind.MISPLACED, item.key, None, f"key does not parse: {exc.reason}")
+                self.report.add(
+                    Kind.MISPLACED, item.key, partition, f"key does not parse: {exc.reason}"
+                )
         if not copies:
             return
         kept = kept_copy(copies, self.config.max_lag_days) if len(copies) > 1 else 0

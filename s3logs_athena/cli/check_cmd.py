@@ -31,6 +31,7 @@ from ..layout import (
 __all__ = ["check"]
 
 _TABLE_ROWS = 200
+_INFO = {"unused_bucket_value"}
 
 
 class _Bars:
@@ -85,7 +86,8 @@ def _print_table(report: Any, console: Console) -> None:
     findings = report.sorted_findings()
     if findings:
         table = Table(show_lines=False, header_style="bold")
-        for column in ("kind", "partition", "key", "detail"):
+        table.add_column("kind", no_wrap=True)
+        for column in ("partition", "key", "detail"):
             table.add_column(column, overflow="fold")
         for finding in findings[:_TABLE_ROWS]:
             table.add_row(
@@ -95,23 +97,26 @@ def _print_table(report: Any, console: Console) -> None:
         if len(findings) > _TABLE_ROWS:
             console.print(f"... and {len(findings) - _TABLE_ROWS} more (--format json lists all)")
     summary = report.summary()
-    console.print(
+    checked = (
         f"Checked {summary['partitions']} partitions of {len(summary['buckets'])} buckets in "
         f"s3://{report.log_bucket}/ from {summary['from']} to {summary['to']}: "
         f"{summary['objects_listed']} objects listed, {summary['source_objects']} at a source "
         f"({summary['in_flight']} in flight), {summary['objects_read']} read."
     )
+    console.print(checked, soft_wrap=True)
     if report.fix is not None:
         fixed = report.fix.to_json()
         outcomes = ", ".join(f"{n} {o}" for o, n in fixed["outcomes"].items()) or "nothing to do"
-        console.print(f"Fix: {outcomes}. Checked again; what remains is listed above.")
-    counts = {kind: n for kind, n in summary["findings"].items() if n}
-    described = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        console.print(
+            f"Fix: {outcomes}. Checked again; what remains is listed above.", soft_wrap=True
+        )
+    problems = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind not in _INFO]
+    notes = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind in _INFO]
+    note = f" (informational: {', '.join(notes)})" if notes else ""
     if report.aligned:
-        extra = f" ({described})" if described else ""
-        console.print(f"[green]Aligned.[/green]{extra}")
+        console.print(f"[green]Aligned.[/green]{note}", soft_wrap=True)
     else:
-        console.print(f"[red]Misaligned:[/red] {described}.")
+        console.print(f"[red]Misaligned:[/red] {', '.join(problems)}.{note}", soft_wrap=True)
 
 
 @click.command("check")
