@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import InputError, QueryError
+from ..errors import InputError, QueryError, S3LogsError
 from .deep import ObjectReading
 from .findings import CheckReport, Kind
 
@@ -73,39 +73,27 @@ def row_count_sql(database: str, table: str, days: Sequence[date], buckets: Sequ
 
 @dataclass
 class PyAthenaRowCounter:
-    """:class:`RowCounter` on Athena through pyathena (any endpoint boto3 is set up for)."""
+    """:class:`RowCounter` on Athena through a pyathena connection (any endpoint boto3 is
+    set up for). ``connect`` makes the connection, e.g.
+    ``lambda: connect_athena(output_location="s3://results/")``."""
 
     database: str
     table: str
-    s3_staging_dir: str | None = None
-    work_group: str | None = None
-    region_name: str | None = None
-    #: ``pyathena.connect``-compatible factory (tests pass their own).
-    connect: Callable[..., Any] | None = None
+    connect: Callable[[], Any]
 
     def row_counts(self, days: Sequence[date], buckets: Sequence[str]) -> dict[str, RowCount]:
         sql = row_count_sql(self.database, self.table, days, buckets)
-        connect = self.connect
-        if connect is None:
-            from pyathena import connect as pyathena_connect
-
-            connect = pyathena_connect
-        options: dict[str, Any] = {
-            name: value
-            for name, value in {
-                "s3_staging_dir": self.s3_staging_dir,
-                "work_group": self.work_group,
-                "region_name": self.region_name,
-            }.items()
-            if value
-        }
+        connection = self.connect()
         try:
-            with connect(**options) as connection:
-                cursor = connection.cursor()
-                cursor.execute(sql)
-                rows = cursor.fetchall()
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        except S3LogsError:
+            raise
         except Exception as exc:  # pyathena wraps every failure in its own DB-API errors
             raise QueryError(f"Athena row count query failed: {exc}") from None
+        finally:
+            connection.close()
         return {str(path): RowCount(int(total), int(parsed)) for path, total, parsed in rows}
 
 

@@ -8,6 +8,7 @@ or one JSON document. Exit 0 when aligned, 1 when anything is misaligned, 2 on u
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,10 +215,12 @@ def check(
         raise InputError("--sample needs --deep (it says how many objects --deep reads)")
     if projection_from_table and (years or bucket_values):
         raise InputError("give either --projection-from-table or --years/--bucket-values, not both")
+    athena_output = athena_output or os.environ.get("AWS_ATHENA_S3_STAGING_DIR")
+    athena_workgroup = athena_workgroup or os.environ.get("AWS_ATHENA_WORK_GROUP")
     if athena and not (athena_output or athena_workgroup):
         raise InputError(
             "--athena needs --athena-output s3://bucket/prefix/ or --athena-workgroup (one "
-            "with a query result location)"
+            "with a query result location), or AWS_ATHENA_S3_STAGING_DIR"
         )
 
     import boto3
@@ -236,8 +239,14 @@ def check(
     if athena:
         name = athena_table or projection_from_table or f"{DEFAULT_DATABASE}.{DEFAULT_TABLE}"
         database, table = split_table_name(name)
+        from ..ddl_apply import connect_athena
+
         row_counter = PyAthenaRowCounter(
-            database, table, s3_staging_dir=athena_output, work_group=athena_workgroup
+            database,
+            table,
+            connect=lambda: connect_athena(
+                workgroup=athena_workgroup, output_location=athena_output
+            ),
         )
     config = CheckConfig(
         log_bucket=log_bucket,
