@@ -41,6 +41,8 @@ def allowed_days(target: TargetKey, max_lag_days: int) -> tuple[date, date]:
 
 def placement_problem(target: TargetKey, max_lag_days: int) -> str | None:
     """Why ``target`` is in the wrong day, or ``None`` when it is where it belongs."""
+    if target.day == target.delivered_at.date():  # the common case, checked cheaply
+        return None
     first, last = allowed_days(target, max_lag_days)
     if first <= target.day <= last:
         return None
