@@ -16,8 +16,12 @@ rendered straight to XML instead, so S3's time per request is the injected laten
 figures measure the clients; ``--plain-moto`` keeps moto's own (both checks then wait on
 moto's single process).
 
-Both checks use the same client; each is timed (fastest of ``--repeat``) and then run again
-under ``tracemalloc`` for its peak memory. Two sizes show how memory grows with the object
+Three checks: the naive one with a plain ``boto3.client("s3")`` (the baseline: what a first
+script would do), the naive one with the checker's listing client (``make_s3_client``, a
+faster ListObjectsV2 parser; this row separates that gain from concurrency), and
+``run_check`` with that client. Each is timed (fastest of ``--repeat``), with the client's
+and the moto server's CPU seconds, and then run again under ``tracemalloc`` for its peak
+memory. All three must report the same findings. Two sizes show how memory grows with the object
 count: the second has twice the buckets (more objects the way real buckets grow).
 
     python benchmarks/check.py                   # 50,000 and 100,000 objects, 50 ms
@@ -40,6 +44,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
+import boto3
 from _report import Timing, header, print_table, timed
 
 from s3logs_athena.check import CheckConfig, run_check
@@ -50,6 +55,7 @@ from s3logs_athena.errors import KeyFormatError
 from s3logs_athena.layout import Layout, SourceKey, TargetKey
 
 BUCKET = "central-logs"
+NAIVE = "naive, plain boto3 client"
 FIRST_DAY = date(2024, 1, 1)
 LINE = (
     "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be {bucket} "
@@ -94,6 +100,7 @@ def _index_listing(backend_class: Any, response_class: Any) -> None:
     from xml.sax.saxutils import escape
 
     cache: dict[tuple[int, int], list[str]] = {}
+    rendered: dict[tuple[str, bool], str] = {}  # each object's <Contents>, made once
 
     def names_of(bucket: Any) -> list[str]:
         marker = (id(bucket), len(bucket.keys))
@@ -158,13 +165,16 @@ def _index_listing(backend_class: Any, response_class: Any) -> None:
                 parts.append(
                     f"<CommonPrefixes><Prefix>{escape(quote(item))}</Prefix></CommonPrefixes>"
                 )
-            else:
-                parts.append(
+                continue
+            fragment = rendered.get((item.name, encoded))
+            if fragment is None:
+                fragment = rendered[item.name, encoded] = (
                     f"<Contents><Key>{escape(quote(item.name))}</Key>"
                     f"<LastModified>{item.last_modified_ISO8601}</LastModified>"
                     f"<ETag>{escape(item.etag)}</ETag><Size>{item.size}</Size>"
                     "<StorageClass>STANDARD</StorageClass></Contents>"
                 )
+            parts.append(fragment)
         if delimiter:
             parts.append(f"<Delimiter>{escape(quote(delimiter))}</Delimiter>")
         if encoded:
@@ -199,7 +209,8 @@ def serve(channel: Connection, buckets: int, days: int, per_partition: int, plai
     server.start()
     host, port = server.get_host_and_port()
     channel.send((f"http://{host}:{port}", len(objects), seeded))
-    channel.recv()
+    while channel.recv() == "cpu":  # the server's CPU seconds so far
+        channel.send(time.process_time())
     server.stop()
 
 
@@ -263,6 +274,11 @@ def peak_memory(work: Callable[[], object]) -> float:
         tracemalloc.stop()
 
 
+def server_seconds(channel: Connection) -> float:
+    channel.send("cpu")
+    return float(channel.recv())
+
+
 def run_size(args: argparse.Namespace, buckets: int) -> tuple[int, dict[str, tuple[Timing, float]]]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
@@ -274,27 +290,39 @@ def run_size(args: argparse.Namespace, buckets: int) -> tuple[int, dict[str, tup
         endpoint, count, seeded = parent.recv()
         print(f"\n## {count:,} objects ({buckets} buckets x {args.days} days x "
               f"{args.per_partition}/partition): seeded in {seeded:.1f} s")  # fmt: skip
+        delay = args.latency_ms / 1000
         s3 = make_s3_client(concurrency=args.concurrency, endpoint_url=endpoint,
                             region_name="us-east-1")  # fmt: skip
-        delay = args.latency_ms / 1000
-        s3.meta.events.register("before-send.s3", lambda **_: time.sleep(delay))
+        plain = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        for client in (s3, plain):
+            client.meta.events.register("before-send.s3", lambda **_: time.sleep(delay))
         config = CheckConfig(
             BUCKET, FIRST_DAY, FIRST_DAY + timedelta(days=args.days - 1),
             now=datetime.now(UTC) + timedelta(hours=1), concurrency=args.concurrency,
         )  # fmt: skip
         expected = naive_check(s3, config)
-        assert ours(s3, config) == expected, "the two checks disagree"
+        assert ours(s3, config) == expected, "the checks disagree"
+        assert naive_check(plain, config) == expected, "the checks disagree"
         results = {}
-        for name, check in (("naive (1 thread, list all)", naive_check), ("run_check", ours)):
-            work = partial(check, s3, config)
+        for name, check, client in (
+            (NAIVE, naive_check, plain),
+            ("naive, the listing client", naive_check, s3),
+            ("run_check", ours, s3),
+        ):
+            work = partial(check, client, config)
+            client_cpu, server_cpu = time.process_time(), server_seconds(parent)
             timing, _ = timed(name, count, work, repeat=args.repeat)
+            client_cpu = (time.process_time() - client_cpu) / args.repeat
+            server_cpu = (server_seconds(parent) - server_cpu) / args.repeat
             results[name] = (timing, peak_memory(work))
-        naive, mine = results["naive (1 thread, list all)"], results["run_check"]
+            print(f"# {name}: client CPU {client_cpu:.2f} s, moto server CPU {server_cpu:.2f} s")
         print(
-            f"# {len(expected)} findings, the same from both; latency {args.latency_ms} ms/request"
+            f"# {len(expected)} findings, the same from all; latency {args.latency_ms} ms/request"
         )
-        print_table(naive[0], [mine[0]], "objects")
-        print(f"peak memory: naive {naive[1]:.1f} MiB, run_check {mine[1]:.1f} MiB")
+        baseline, *others = results.values()
+        print_table(baseline[0], [timing for timing, _ in others], "objects")
+        for name, (_, memory) in results.items():
+            print(f"peak memory {name:29} {memory:7.1f} MiB")
         return count, results
     finally:
         parent.send("stop")

@@ -10,8 +10,9 @@ exactly the structure botocore returns, and ISO timestamps with
 status, any element a newer S3 adds) goes to botocore's own parser, as do all other operations
 and every error.
 
-botocore also URL-decodes every key of every page (it asks S3 for URL-encoded keys); this
-client's handler does the same but skips keys with nothing to decode.
+botocore also URL-decodes every key of every page (it asks S3 for URL-encoded keys, and S3
+encodes the ``=`` of ``Year=2024``); this client's handler gives the same result but decodes
+each folder once.
 
 The parser is a component of the botocore session, so the client gets a session of its own
 and no other client in the process is affected.
@@ -145,14 +146,29 @@ def make_s3_client(*, concurrency: int = 32, **client_args: Any) -> Any:
 _LISTING_FIELDS = ("Delimiter", "Prefix", "StartAfter")
 
 
+_FOLDERS: dict[str, str] = {}
+
+
 def _decode(text: str) -> str:
-    return unquote_plus(text) if "%" in text or "+" in text else text
+    """``unquote_plus(text)``, with the folder part decoded once per folder: S3 encodes the
+    ``=`` of every ``Year=``/``Month=``/``Day=`` key, and the keys of a page share folders.
+    (An escape never contains ``/``, so decoding the parts around a ``/`` is the same.)"""
+    if "%" not in text and "+" not in text:
+        return text
+    folder, slash, name = text.rpartition("/")
+    decoded = _FOLDERS.get(folder)
+    if decoded is None:
+        if len(_FOLDERS) > 10_000:
+            _FOLDERS.clear()
+        decoded = _FOLDERS[folder] = unquote_plus(folder)
+    if "%" in name or "+" in name:
+        name = unquote_plus(name)
+    return decoded + slash + name
 
 
 def _decode_listing(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     """botocore's ``decode_list_object_v2`` (undo the ``EncodingType=url`` botocore asked
-    for on the caller's behalf), without calling ``unquote_plus`` on keys that have nothing
-    to decode: most of them, and a tenth of the client's CPU time per key otherwise."""
+    for on the caller's behalf), a third of the client's CPU time per key there."""
     if parsed.get("EncodingType") != "url" or not context.get("encoding_type_auto_set"):
         return
     for name in _LISTING_FIELDS:

@@ -29,12 +29,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .aws import aws_errors
 
 __all__ = [
     "ListedObject",
+    "MergedGroups",
     "Page",
     "PageStream",
     "iter_merged_groups",
@@ -46,9 +47,10 @@ G = TypeVar("G")
 DEFAULT_PAGE_SIZE = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class ListedObject:
-    """One object as a listing shows it (ETag without its quotes)."""
+class ListedObject(NamedTuple):
+    """One object as a listing shows it (ETag without its quotes). A named tuple: one is
+    made per listed key, and a tuple is several times cheaper to make than a frozen
+    dataclass."""
 
     key: str
     size: int
@@ -92,10 +94,7 @@ def list_pages(
             prefix,
             [
                 ListedObject(
-                    item["Key"],
-                    int(item["Size"]),
-                    str(item["ETag"]).strip('"'),
-                    item["LastModified"],
+                    item["Key"], item["Size"], item["ETag"].strip('"'), item["LastModified"]
                 )
                 for item in response.get("Contents", ())
             ],
@@ -213,17 +212,50 @@ def iter_unordered(
             yield page
 
 
-class _Group(Generic[G]):
-    def __init__(self, label: G, streams: list[tuple[str, PageStream]]) -> None:
-        self.label = label
-        self.streams = streams
-
-
 def _names(prefix: str, stream: PageStream) -> Iterator[tuple[str, str, ListedObject]]:
     cut = len(prefix)
     for page in stream:
         for item in page.objects:
             yield item.key[cut:], prefix, item
+
+
+class MergedGroups(Generic[G]):
+    """See :func:`iter_merged_groups`."""
+
+    def __init__(
+        self,
+        pool: Executor,
+        groups: Sequence[tuple[G, Sequence[str]]],
+        make_pages: Callable[[str], Iterator[Page]],
+        *,
+        max_open: int,
+        depth: int,
+    ) -> None:
+        self._pool, self._make_pages = pool, make_pages
+        self._max_open, self._depth = max_open, depth
+        self._waiting = deque(groups)
+        self._opened: deque[tuple[G, list[tuple[str, PageStream]]]] = deque()
+        self._open_streams = 0
+        self._open_ahead()
+
+    def _open_ahead(self) -> None:
+        waiting, opened = self._waiting, self._opened
+        while waiting and (not opened or self._open_streams + len(waiting[0][1]) <= self._max_open):
+            label, prefixes = waiting.popleft()
+            streams = [
+                (p, PageStream(self._pool, self._make_pages(p), depth=self._depth))
+                for p in prefixes
+            ]
+            opened.append((label, streams))
+            self._open_streams += len(streams)
+
+    def __iter__(self) -> Iterator[tuple[G, Iterator[tuple[str, str, ListedObject]]]]:
+        while self._opened:
+            label, streams = self._opened.popleft()
+            merged = heapq.merge(*(_names(p, s) for p, s in streams), key=lambda t: t[0])
+            yield label, merged
+            self._open_streams -= len(streams)
+            self._open_ahead()
 
 
 def iter_merged_groups(
@@ -233,32 +265,15 @@ def iter_merged_groups(
     *,
     max_open: int = 64,
     depth: int = 2,
-) -> Iterator[tuple[G, Iterator[tuple[str, str, ListedObject]]]]:
+) -> MergedGroups[G]:
     """For each ``(label, prefixes)`` group, the objects of its prefixes merged by the key
     after the prefix, as ``(name, prefix, object)``.
 
     S3 lists keys in UTF-8 byte order, which is the code point order Python compares
     strings in, so each listing is sorted and a heap merge keeps only one object per
-    listing in hand. Listings of the groups after the current one are opened ahead (up to
-    ``max_open`` streams in all) so their first pages are already there when needed. Consume
-    each group's iterator fully before taking the next group.
+    listing in hand. Listing starts at once, for the first groups (up to ``max_open``
+    listings in all; at least one whole group), so their first pages arrive while the
+    caller does other work; later groups open as earlier ones are consumed. Consume each
+    group's iterator fully before taking the next group.
     """
-    waiting = deque(groups)
-    opened: deque[_Group[G]] = deque()
-    open_streams = 0
-
-    def open_ahead() -> None:
-        nonlocal open_streams
-        while waiting and (not opened or open_streams + len(waiting[0][1]) <= max_open):
-            label, prefixes = waiting.popleft()
-            streams = [(p, PageStream(pool, make_pages(p), depth=depth)) for p in prefixes]
-            opened.append(_Group(label, streams))
-            open_streams += len(streams)
-
-    open_ahead()
-    while opened:
-        group = opened.popleft()
-        merged = heapq.merge(*(_names(p, s) for p, s in group.streams), key=lambda t: t[0])
-        yield group.label, merged
-        open_streams -= len(group.streams)
-        open_ahead()
+    return MergedGroups(pool, groups, make_pages, max_open=max_open, depth=depth)

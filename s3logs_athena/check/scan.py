@@ -205,13 +205,6 @@ class _Check:
         self._check_projection(found)
         if self.row_counter is not None:
             self._start_athena(found)
-        strays = [*found.source_prefixes, *found.stray_prefixes]
-        for page in iter_unordered(
-            self.pool, (self._lister(p) for p in strays), max_open=self.config.max_open_streams
-        ):
-            self._listed(page)
-            for item in page.objects:
-                self._loose_object(item)
         labels = {
             self.layout.partition_prefix(day, bucket): partition_label(day, bucket)
             for bucket, days in found.partitions.items()
@@ -224,9 +217,17 @@ class _Check:
             )
             for bucket in sorted(found.partitions)
         ]
+        # The first partitions start listing now, while the sources are worked through.
         merged = iter_merged_groups(
             self.pool, groups, self._lister_pages, max_open=self.config.max_open_streams
         )
+        strays = [*found.source_prefixes, *found.stray_prefixes]
+        for page in iter_unordered(
+            self.pool, (self._lister(p) for p in strays), max_open=self.config.max_open_streams
+        ):
+            self._listed(page)
+            for item in page.objects:
+                self._loose_object(item)
         for bucket, objects in merged:
             for _, copies in groupby(objects, key=lambda t: t[0]):
                 self._partitioned_copies(bucket, [(labels[p], item) for _, p, item in copies])
