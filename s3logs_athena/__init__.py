@@ -41,6 +41,26 @@ _LAZY: dict[str, str] = {
     "create_statements": "s3logs_athena.ddl",
     "glue_table_input": "s3logs_athena.ddl",
     "view_statement": "s3logs_athena.ddl",
+    "GeneratedDataset": "s3logs_athena.generator",
+    "GeneratorConfig": "s3logs_athena.generator",
+    "GroundTruth": "s3logs_athena.generator",
+    "generate": "s3logs_athena.generator",
+    "Chart": "s3logs_athena.report",
+    "Section": "s3logs_athena.report",
+    "render_report": "s3logs_athena.report",
+    "write_report": "s3logs_athena.report",
+    # local cache and query engines (DuckDB, pyathena, pandas)
+    "QueryResult": "s3logs_athena.engines.result",
+    "ingest": "s3logs_athena.cache",
+    "run_query": "s3logs_athena.engines.api",
+    "run_sql": "s3logs_athena.engines.api",
+    "sync": "s3logs_athena.cache",
+    # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
+    "QueryTemplate": "s3logs_athena.templates",
+    "RenderedQuery": "s3logs_athena.templates",
+    "get_template": "s3logs_athena.templates",
+    "list_templates": "s3logs_athena.templates",
+    "render_template": "s3logs_athena.templates",
 }
 
 __all__ = [

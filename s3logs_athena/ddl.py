@@ -47,6 +47,7 @@ from .layout import (
     validate_bucket_name,
 )
 from .resources import resource_dir
+from .sqlquote import quote_identifier, sql_literal
 
 if TYPE_CHECKING:
     import jinja2
@@ -257,13 +258,14 @@ def hive_identifier(name: str) -> str:
 
 
 def trino_string_literal(value: str) -> str:
-    """``value`` as a string literal of Athena's query engine (Trino SQL)."""
-    return "'" + value.replace("'", "''") + "'"
+    """``value`` as a string literal of Athena's query engine (Trino SQL); the quoting is
+    :mod:`s3logs_athena.sqlquote`'s, the one place values become query SQL."""
+    return sql_literal(value)
 
 
 def trino_identifier(name: str) -> str:
     """``name`` quoted for Athena's query engine (Trino SQL)."""
-    return '"' + name.replace('"', '""') + '"'
+    return quote_identifier(name)
 
 
 # -- table properties and columns --------------------------------------------------------

@@ -13,11 +13,15 @@ The mover moves each to ``<root>Year=YYYY/Month=MM/Day=DD/<bucket>/<file name>``
 ``PartitionedLogs/`` by default), the layout the Athena table projects.
 
 **Which date partitions a file.** For SimplePrefix, the date in the file name: when S3
-*delivered* the file. For PartitionedPrefix, the ``YYYY/MM/DD`` directories: the day S3 chose
-(event time or delivery time, per the bucket's ``PartitionDateSource``). S3 delivers records
-minutes to hours after the request, so a file in ``Day=DD`` can hold records from before
-midnight of the previous day. Queries must therefore read partition ``day - 1`` too and
-filter on the request time; the query templates do.
+*delivered* the file. For PartitionedPrefix, the ``YYYY/MM/DD`` directories: with the
+bucket's ``PartitionDateSource`` = ``DeliveryTime`` the delivery day (as for SimplePrefix);
+with ``EventTime`` (S3's default) the day the requests were made, and AWS documents that such
+an object holds that one day only (its file name's time is ``00-00-00``). In every case the
+partition day equals the date in the file name. S3 delivers records minutes to hours after the
+request, so with delivery-time dates a file in ``Day=DD`` can hold records from before midnight
+of the *previous* day. The records of a day D therefore lie in partitions D and D+1: a query
+over ``[start, end)`` reads the partitions from ``start``'s day through the day after its last
+day, and filters on the request time exactly; the query templates do.
 
 Keys in neither format are a :class:`~s3logs_athena.errors.KeyFormatError`: the mover never
 touches what it does not recognise. Everything here is pure (no I/O).

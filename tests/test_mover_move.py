@@ -126,9 +126,10 @@ def test_not_found_for_the_first_attempts_is_retried_then_moved(s3: Any) -> None
 
 def test_not_found_for_some_time_after_creation_is_retried_then_moved(s3: Any) -> None:
     expected = put(s3)
-    faults = FaultInjector(FaultRates(not_found=1.0, not_found_seconds=0.05)).install(s3)
+    # A window wide enough that even a loaded CI machine makes its first attempt inside it.
+    faults = FaultInjector(FaultRates(not_found=1.0, not_found_seconds=0.5)).install(s3)
     faults.created(BUCKET, KEY)
-    policy = RetryPolicy(max_attempts=20, base_delay=0.01, max_delay=0.02)
+    policy = RetryPolicy(max_attempts=200, base_delay=0.01, max_delay=0.02)
     result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=policy, **expected)
     assert result.outcome is MoveOutcome.MOVED and result.retried
     assert keys(s3) == [TARGET]

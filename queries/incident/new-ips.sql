@@ -1,0 +1,49 @@
+{#-
+title = "Source IPs not seen before"
+category = "incident"
+description = """
+IP addresses that made requests in the range but none in the baseline window of
+baseline_days days before start (both restricted to the same buckets), with when each was
+first seen, how much it did and an example requester.
+"""
+columns = ["remoteip", "first_seen", "requests", "distinct_requesters", "example_requester"]
+
+[params.baseline_days]
+type = "int"
+default = 30
+min = 1
+max = 3660
+help = "Length of the baseline window before start, in days."
+
+[example]
+start = "2024-05-01"
+end = "2024-05-02"
+baseline_days = 14
+-#}
+WITH recent AS (
+  SELECT
+    remoteip,
+    min({{ request_time }}) AS first_seen,
+    count(*) AS requests,
+    count(DISTINCT requester) AS distinct_requesters,
+    min(requester) AS example_requester
+  FROM {{ logs }}
+  WHERE {{ in_range() }}
+    AND remoteip <> '-'
+  GROUP BY remoteip
+),
+baseline AS (
+  SELECT DISTINCT remoteip
+  FROM {{ logs }}
+  WHERE {{ in_range(start=days_before(start, baseline_days), end=start) }}
+)
+SELECT
+  recent.remoteip,
+  recent.first_seen,
+  recent.requests,
+  recent.distinct_requesters,
+  recent.example_requester
+FROM recent
+LEFT JOIN baseline ON baseline.remoteip = recent.remoteip
+WHERE baseline.remoteip IS NULL
+ORDER BY recent.first_seen, recent.remoteip

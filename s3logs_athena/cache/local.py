@@ -1,0 +1,193 @@
+"""Ingest a local directory of partitioned log objects into the cache.
+
+The directory is laid out like the log bucket's partition root (``Year=YYYY/Month=MM/Day=DD/
+<bucket>/<file>``), for example after ``aws s3 sync s3://central-logs/PartitionedLogs/ dir/``.
+It may be the partition root itself or any directory above it. Each file is placed by
+:meth:`~s3logs_athena.layout.Layout.parse_target_key`; files that are not log objects are
+listed in the report and left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError, KeyFormatError
+from ..layout import DEFAULT_PARTITION_ROOT, Layout
+from ..parser import ParseReport
+from .schema import SOURCE_COLUMN
+from .splitter import SourceFile, source_names, split_files_in_pieces
+from .store import CacheStore, IngestedObject
+
+__all__ = ["IngestReport", "find_log_files", "ingest", "ingest_files"]
+
+#: Raw bytes handed to one split-and-write batch: big enough to keep DuckDB's threads busy,
+#: small enough to bound memory (the batch's text and columns are in memory at once).
+BATCH_BYTES = 256 << 20
+_PARTITION_MARKER = "Year="
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. ``parse`` holds line counts and examples of unparseable lines."""
+
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_unchanged: int = 0
+    files_replaced: int = 0
+    bytes_ingested: int = 0
+    partitions_written: int = 0
+    not_log_files: list[str] = field(default_factory=list)
+    parse: ParseReport = field(default_factory=ParseReport)
+
+
+#: Called after each batch with (files done, files to do, bytes done).
+Progress = Callable[[int, int, int], None]
+
+
+def find_log_files(path: Path, layout: Layout | None = None) -> tuple[list[SourceFile], list[str]]:
+    """The log objects under ``path`` (and the files that are not log objects)."""
+    layout = layout or Layout()
+    if not path.is_dir():
+        raise InputError(f"{path} is not a directory (expected a copy of PartitionedLogs/)")
+    found: list[SourceFile] = []
+    strays: list[str] = []
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path).as_posix()
+        at = relative.find(_PARTITION_MARKER)
+        if at < 0 or (at > 0 and relative[at - 1] != "/"):
+            strays.append(relative)
+            continue
+        try:
+            target = layout.parse_target_key(layout.partition_root + relative[at:])
+        except KeyFormatError:
+            strays.append(relative)
+            continue
+        stat = file.stat()
+        found.append(
+            SourceFile(
+                path=file,
+                name=target.file_name,
+                year=target.day.year,
+                month=target.day.month,
+                day=target.day.day,
+                bucket=target.bucket,
+                fingerprint=f"size={stat.st_size};mtime_ns={stat.st_mtime_ns}",
+            )
+        )
+    return found, strays
+
+
+def ingest(
+    path: Path | str,
+    cache_dir: Path | str,
+    *,
+    layout: Layout | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every log object under ``path`` into the cache at ``cache_dir``.
+
+    Unchanged objects (same size and modification time as last time) are skipped; changed
+    ones replace their earlier rows. Lines that do not parse are counted in the report.
+    """
+    files, strays = find_log_files(Path(path), layout or Layout(DEFAULT_PARTITION_ROOT))
+    with CacheStore(cache_dir) as store:
+        report = ingest_files(store, files, progress=progress)
+    report.not_log_files = strays
+    return report
+
+
+def ingest_files(
+    store: CacheStore, files: Iterable[SourceFile], *, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest ``files`` into ``store`` (new and changed ones; unchanged ones are skipped)."""
+    report = IngestReport()
+    known = store.known_objects()
+    todo: list[SourceFile] = []
+    changed: list[IngestedObject] = []
+    for source in files:
+        report.files_seen += 1
+        key = (_partition_path(source), source.name)
+        previous = known.get(key)
+        if previous is not None and previous.fingerprint == source.fingerprint:
+            report.files_unchanged += 1
+            continue
+        if previous is not None:
+            changed.append(previous)
+        todo.append(source)
+    if changed:
+        store.remove_objects(changed)
+        report.files_replaced = len(changed)
+    # Partition order keeps each batch's files in few partitions (fewer, bigger files).
+    todo.sort(key=lambda s: (s.partition, s.name))
+    done = 0
+    con = duckdb.connect()
+    try:
+        for batch in _batches(todo):
+            _ingest_batch(store, batch, report, con)
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(todo), report.bytes_ingested)
+    finally:
+        con.close()
+    return report
+
+
+def _partition_path(source: SourceFile) -> str:
+    return f"year={source.year}/month={source.month}/day={source.day}/bucket={source.bucket}"
+
+
+def _batches(files: list[SourceFile]) -> Iterable[list[SourceFile]]:
+    batch: list[SourceFile] = []
+    size = 0
+    for source in files:
+        batch.append(source)
+        size += source.path.stat().st_size
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _ingest_batch(
+    store: CacheStore, batch: list[SourceFile], report: IngestReport, con: duckdb.DuckDBPyConnection
+) -> None:
+    parse = ParseReport()
+    failures: dict[int, int] = {}
+    pieces = split_files_in_pieces(batch, report=parse, connection=con, failures=failures)
+    partitions = sorted({source.partition for source in batch})
+    partition_of_file = np.array([partitions.index(s.partition) for s in batch], dtype=np.int64)
+    slices: dict[int, list[pa.Table]] = {}
+    records = np.zeros(len(batch), dtype=np.int64)
+    for piece in pieces:
+        if not piece.num_rows:
+            continue
+        file_index = piece["file"].to_numpy()
+        if np.any(np.diff(file_index) < 0):  # not in file order: put it in order (a copy)
+            order = np.argsort(file_index, kind="stable")
+            piece, file_index = piece.take(pa.array(order)), file_index[order]
+        np.add.at(records, file_index, 1)
+        piece = piece.append_column(SOURCE_COLUMN, source_names(batch, piece["file"]))
+        # Files are sorted by partition, so each partition is one run of rows: slice it.
+        partition_of_row = partition_of_file[file_index]
+        bounds = np.searchsorted(partition_of_row, np.arange(len(partitions) + 1))
+        for number in range(len(partitions)):
+            start, stop = int(bounds[number]), int(bounds[number + 1])
+            if stop > start:
+                slices.setdefault(number, []).append(piece.slice(start, stop - start))
+    tables = {partitions[n]: pa.concat_tables(parts) for n, parts in slices.items()}
+    objects = [
+        (source.partition, source.name, source.fingerprint, int(records[i]), failures.get(i, 0))
+        for i, source in enumerate(batch)
+    ]
+    store.write_batch(tables, objects)
+    report.files_ingested += len(batch)
+    report.bytes_ingested += sum(source.path.stat().st_size for source in batch)
+    report.partitions_written += len(tables)
+    report.parse.merge(parse)

@@ -1,0 +1,66 @@
+"""Command-line options shared by the ``query`` subcommands (``render``, ``run``).
+
+``--param KEY=VALUE`` (repeatable, ``-p`` for short) collects template parameters as text;
+the template parses and validates them (:mod:`s3logs_athena.params`), so a bad value gets
+the same message from every subcommand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["dialect_option", "param_option", "parse_param_pairs"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_param_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """``["start=-7d", "key=a=b"]`` -> ``{"start": "-7d", "key": "a=b"}``.
+
+    Raises :class:`click.BadParameter` (exit 2) for a pair without ``=`` or a name given
+    twice. Values are kept exactly as typed (spaces and quotes included).
+    """
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise click.BadParameter(
+                f"{pair!r} is not KEY=VALUE (e.g. --param start=-7d)", param_hint="--param"
+            )
+        if name in params:
+            raise click.BadParameter(f"{name!r} is given twice", param_hint="--param")
+        params[name] = value
+    return params
+
+
+def _collect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    return parse_param_pairs(value)
+
+
+def param_option(function: F) -> F:
+    """Add ``--param/-p KEY=VALUE`` (repeatable); the command receives ``params: dict``."""
+    return click.option(
+        "--param",
+        "-p",
+        "params",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_collect,
+        help="A template parameter, e.g. -p start=-7d -p buckets=a,b (repeatable; "
+        "'query show NAME' lists them).",
+    )(function)
+
+
+def dialect_option(function: F) -> F:
+    """Add ``--dialect athena|duckdb`` (default athena)."""
+    return click.option(
+        "--dialect",
+        type=click.Choice(["athena", "duckdb"]),
+        default="athena",
+        show_default=True,
+        help="SQL dialect to write.",
+    )(function)
