@@ -22,7 +22,6 @@ in flight. Results are applied to the report in the calling thread only.
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -37,16 +36,13 @@ from ..layout import Layout, SourceKey, TargetKey
 from .athena import AthenaComparison, RowCount, RowCounter
 from .aws import aws_errors
 from .deep import ObjectReading, read_object, reading_findings
+from .discovery import Discovered, discovery_folders, sort_folder
 from .findings import CheckReport, Kind, partition_label
 from .listing import ListedObject, Page, iter_merged_groups, iter_unordered, list_pages
 from .projection import Projection
 from .rules import format_age, kept_copy, placement_problem
 
 __all__ = ["CheckConfig", "NullProgress", "Progress", "run_check"]
-
-_YEAR = re.compile(r"Year=(\d{4})/")
-_MONTH = re.compile(r"Month=(0[1-9]|1[0-2])/")
-_DAY = re.compile(r"Day=(\d\d)/")
 
 
 class Progress(Protocol):
@@ -131,35 +127,6 @@ def run_check(
             return _Check(s3, config, pool, row_counter, progress or NullProgress()).run()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-@dataclass(frozen=True)
-class _Role:
-    """What a discovery listing's folder is: an ancestor of the partition root, the root,
-    or a year, month or day folder of the window."""
-
-    kind: str
-    year: int = 0
-    month: int = 0
-    day: date | None = None
-
-
-def _valid_day(year: int, month: int, name: str) -> bool:
-    match = _DAY.fullmatch(name)
-    if match is None:
-        return False
-    try:
-        date(year, month, int(match[1]))
-    except ValueError:
-        return False
-    return True
-
-
-@dataclass
-class _Stage1:
-    source_prefixes: list[str] = field(default_factory=list)
-    stray_prefixes: list[str] = field(default_factory=list)
-    partitions: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
 
 
 class _Check:
@@ -254,56 +221,24 @@ class _Check:
         self.report.objects_listed += len(page.objects)
         self.progress.listed(len(page.objects))
 
-    def _discover(self) -> _Stage1:
+    def _discover(self) -> Discovered:
         """The delimited listings: source prefixes, stray folders and the partitions."""
-        root = self.layout.partition_root
-        days = self.config.days()
-        # folder -> what its sub-folders are expected to be
-        roles: dict[str, _Role] = {"": _Role("ancestor")}
-        for index, char in enumerate(root[:-1]):
-            if char == "/":
-                roles[root[: index + 1]] = _Role("ancestor")
-        roles[root] = _Role("root")
-        for year in sorted({d.year for d in days}):
-            roles[f"{root}Year={year:04d}/"] = _Role("year")
-        for year, month in sorted({(d.year, d.month) for d in days}):
-            roles[f"{root}Year={year:04d}/Month={month:02d}/"] = _Role("month", year, month)
-        for day in days:
-            roles[self.layout.partition_prefix(day)] = _Role("day", day=day)
-        found = _Stage1()
-        listings = (self._lister(prefix, "/") for prefix in roles)
+        folders = discovery_folders(self.layout, self.config.days())
+        found = Discovered()
+        listings = (self._lister(prefix, "/") for prefix in folders)
         for page in iter_unordered(self.pool, listings, max_open=self.config.max_open_streams):
             self._listed(page)
-            role = roles[page.prefix]
             for child in page.common_prefixes:
-                self._child_folder(role, child, child[len(page.prefix) :], found)
+                sort_folder(self.layout, folders[page.prefix], child, page.prefix, found)
             for item in page.objects:
                 self._loose_object(item)
+        for bucket, days in list(found.partitions.items()):
+            days[:] = [day for day in days if self.config.in_scope(day, bucket)]
+            if not days:
+                del found.partitions[bucket]
+        self.report.partitions = sum(len(days) for days in found.partitions.values())
+        self.report.buckets.update(found.partitions)
         return found
-
-    def _child_folder(self, role: _Role, child: str, name: str, found: _Stage1) -> None:
-        """Sort a sub-folder found by a delimited listing (``name`` is its last segment)."""
-        if role.kind == "ancestor":
-            if not self.layout.partition_root.startswith(child):
-                found.source_prefixes.append(child)
-        elif role.kind == "root":
-            if not _YEAR.fullmatch(name):
-                found.stray_prefixes.append(child)
-        elif role.kind == "year":
-            if not _MONTH.fullmatch(name):
-                found.stray_prefixes.append(child)
-        elif role.kind == "month":
-            if not _valid_day(role.year, role.month, name):
-                found.stray_prefixes.append(child)
-        else:
-            assert role.day is not None
-            self._partition_child(name.removesuffix("/"), role.day, found)
-
-    def _partition_child(self, bucket: str, day: date, found: _Stage1) -> None:
-        if self.config.in_scope(day, bucket):
-            found.partitions[bucket].append(day)
-            self.report.partitions += 1
-            self.report.buckets.add(bucket)
 
     # -- objects outside the partition merges ---------------------------------------------
 
@@ -496,7 +431,7 @@ class _Check:
 
     # -- projection and Athena --------------------------------------------------------------
 
-    def _check_projection(self, found: _Stage1) -> None:
+    def _check_projection(self, found: Discovered) -> None:
         projection = self.config.projection
         if projection is None:
             return
@@ -505,7 +440,7 @@ class _Check:
                 if projection.problem(day, bucket) is not None:
                     self.unreachable.add((day, bucket))
 
-    def _start_athena(self, found: _Stage1) -> None:
+    def _start_athena(self, found: Discovered) -> None:
         assert self.row_counter is not None
         pairs = [
             (day, bucket)
@@ -522,7 +457,7 @@ class _Check:
         buckets = sorted({bucket for _, bucket in pairs})
         self.athena_counts = self.pool.submit(counter.row_counts, days, buckets)
 
-    def _finish(self, found: _Stage1) -> None:
+    def _finish(self, found: Discovered) -> None:
         projection = self.config.projection
         if projection is not None:
             location = projection.location_problem(self.config.log_bucket, self.layout)
