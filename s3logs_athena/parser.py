@@ -5,11 +5,12 @@ the Athena table uses) plus type conversion, so Python and Athena split every li
 way. Conversion: ``-`` means absent and becomes ``None``; status, byte counts and times become
 ``int``; the request time becomes a timezone-aware UTC ``datetime``.
 
-Speed: the work is done a batch of lines at a time and column by column, so that nearly every
-step (matching, transposing, ``-`` -> ``None``, int and time conversion through memo tables)
-runs inside C loops rather than Python bytecode per field. ``parse_columns`` returns the typed
-columns themselves (what the Parquet cache and DataFrames want); ``parse_lines`` turns them
-into :class:`LogRecord` tuples.
+Speed: the work is done a slice of a few hundred lines at a time and column by column, so that
+nearly every step (matching, transposing, ``-`` -> ``None``, int and time conversion through
+memo tables) runs inside C loops rather than Python bytecode per field, on data that is still
+in the CPU cache. ``benchmarks/parse.py`` measures it against AWS's documented regex.
+``parse_columns`` returns the typed columns themselves (what the Parquet cache and DataFrames
+want); ``parse_lines`` turns them into :class:`LogRecord` tuples.
 
 Bad lines are never dropped silently: :func:`parse_line` raises :class:`LogParseError`;
 :func:`parse_lines` raises it with the line number, or in lenient mode counts the line in a
@@ -21,13 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from functools import partial
 from itertools import islice
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 from .errors import LogParseError
-from .fields import FIELD_NAMES, LOG_FIELDS, ValueType, record_regex
+from .fields import FIELD_NAMES, LOG_FIELDS, Shape, ValueType, record_regex
 
 __all__ = [
     "Columns",
@@ -93,7 +94,14 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
-_TIME_SHAPE = re.compile(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}")
+_TIME_SHAPE = re.compile(r"[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}")
+
+# ISO 8601 text of the date part ("06/Feb/2019:" -> "2019-02-06T") and of the offset part
+# (" +0000" -> "+00:00") of the request times seen so far. A log holds few distinct dates
+# and offsets, so a time is two dict lookups and a C-level datetime.fromisoformat (about 4x
+# faster than building the datetime field by field when most times are distinct).
+_iso_dates: dict[str, str] = {}
+_iso_offsets: dict[str, str] = {}
 
 
 def parse_request_time(text: str) -> datetime:
@@ -101,29 +109,42 @@ def parse_request_time(text: str) -> datetime:
 
     Offsets other than ``+0000`` (seen in old logs) are converted to UTC.
     """
+    try:
+        iso = _iso_dates[text[:12]] + text[12:20] + _iso_offsets[text[20:]]
+    except KeyError:
+        iso = _learn_time_parts(text)
+    if len(text) != 26 or text[14] != ":" or text[17] != ":":
+        raise ValueError(f"request time {text!r} is not like 06/Feb/2019:00:00:38 +0000")
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(f"request time {text!r} is not a valid time of day") from None
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+def _learn_time_parts(text: str) -> str:
+    """Check and remember the date and offset parts of ``text``; its ISO 8601 form."""
     if not _TIME_SHAPE.fullmatch(text):
         raise ValueError(f"request time {text!r} is not like 06/Feb/2019:00:00:38 +0000")
-    month = _MONTHS.get(text[3:6])
-    if month is None:
-        raise ValueError(f"request time {text!r} has an unknown month {text[3:6]!r}")
-    sign = 1 if text[21] == "+" else -1
-    delta = timedelta(hours=int(text[22:24]), minutes=int(text[24:26])) * sign
-    moment = datetime(
-        int(text[7:11]),
-        month,
-        int(text[0:2]),
-        int(text[12:14]),
-        int(text[15:17]),
-        int(text[18:20]),
-        tzinfo=timezone(delta) if delta else UTC,
-    )
-    return moment if not delta else moment.astimezone(UTC)
+    date_text, offset_text = text[:12], text[20:]  # "06/Feb/2019:", " +0000"
+    if date_text not in _iso_dates:
+        month = _MONTHS.get(text[3:6])
+        if month is None:
+            raise ValueError(f"request time {text!r} has an unknown month {text[3:6]!r}")
+        try:
+            day = date(int(text[7:11]), month, int(text[0:2]))
+        except ValueError as exc:  # 31/Feb
+            raise ValueError(f"request time {text!r}: {exc}") from None
+        _iso_dates[date_text] = day.isoformat() + "T"
+    if offset_text not in _iso_offsets:
+        _iso_offsets[offset_text] = f"{text[21:24]}:{text[24:26]}"
+    return _iso_dates[date_text] + text[12:20] + _iso_offsets[offset_text]
 
 
 class _Memo(dict[str | None, Any]):
-    """Text -> converted value, filled on first use. Log values repeat a lot (statuses, times
-    within a second, object sizes), and a dict hit is a C-level lookup. Bounded: cleared when
-    it grows past ``limit`` entries."""
+    """Text -> converted value, filled on first use. Request times repeat a lot (many
+    requests per second), and a dict hit is a C-level lookup. Bounded: cleared when it grows
+    past ``limit`` entries."""
 
     def __init__(self, convert: Callable[[str], Any], limit: int = 100_000) -> None:
         super().__init__({None: None, "-": None})
@@ -145,24 +166,38 @@ _Converter = Callable[[tuple[str | None, ...]], list[Any]]
 
 def _column_converters() -> list[_Converter]:
     """One function per field turning a column of raw texts into typed values."""
-    ints = _Memo(int)
     times = _Memo(parse_request_time)
 
+    # Many fields are never "-" within a slice (owner, bucket, request id...): a C-level
+    # scan for "-" then a plain copy beats converting value by value.
+    def tokens(column: tuple[str | None, ...]) -> list[Any]:
+        if "-" not in column:
+            return list(column)
+        return [None if text == "-" else text for text in column]
+
     def strings(column: tuple[str | None, ...]) -> list[Any]:
+        """Quoted fields and trailing fields, which can also be empty (``""``)."""
+        if "-" not in column and "" not in column:
+            return list(column)
         return [None if text == "-" or text == "" else text for text in column]
 
+    # Ints are converted directly: int() is cheap, and byte counts and sizes vary too much
+    # for a memo table to pay (misses cost more than hits save). Int fields are never absent.
     def integers(column: tuple[str | None, ...]) -> list[Any]:
-        return list(map(ints.__getitem__, column))
+        texts = cast("tuple[str, ...]", column)
+        if "-" not in texts:
+            return list(map(int, texts))
+        return [None if text == "-" else int(text) for text in texts]
 
     def timestamps(column: tuple[str | None, ...]) -> list[Any]:
         return list(map(times.__getitem__, column))
 
     by_type: dict[ValueType, _Converter] = {
-        ValueType.STR: strings,
+        ValueType.STR: tokens,
         ValueType.INT: integers,
         ValueType.TIMESTAMP: timestamps,
     }
-    converters = [by_type[f.value_type] for f in LOG_FIELDS]
+    converters = [strings if f.shape is Shape.QUOTED else by_type[f.value_type] for f in LOG_FIELDS]
     converters.append(strings)  # trailing_fields
     return converters
 
@@ -232,6 +267,14 @@ def decode_line(raw: str | bytes) -> str:
     return text.rstrip("\r\n")
 
 
+#: Lines matched, transposed and converted together. Small slices are faster, for two
+#: measured reasons (benchmarks/parse.py): a slice's text and field strings stay in the CPU
+#: cache from one step to the next, and fewer than 700 container objects (CPython's default
+#: gen-0 threshold) are alive at once, so the cyclic garbage collector never runs while
+#: parsing. 8192-line batches spent ~20% of their time in the collector.
+_SLICE = 256
+
+
 def parse_columns(
     lines: Sequence[str],
     *,
@@ -247,45 +290,43 @@ def parse_columns(
     """
     if report is None:
         report = ParseReport(source=source)
-    matches = list(map(_fullmatch, lines))
-    good: Sequence[re.Match[str] | None] = matches
-    if None in matches:
-        good = _drop_failures(lines, matches, first_line_number, source, lenient, report)
-    raw_columns = zip(*map(_groups, good), strict=True)
-    try:
-        typed = [convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)]
-    except ValueError:
-        # A field the regex accepts but conversion rejects (an impossible date). Rare:
-        # redo the batch line by line to find and report the culprits.
-        return _parse_line_by_line(lines, first_line_number, source, lenient, report)
-    report.lines += len(lines)
-    report.records += len(good)
-    if not good:
-        return {name: [] for name in FIELD_NAMES}
-    return dict(zip(FIELD_NAMES, typed, strict=True))
+    if len(lines) <= _SLICE:
+        return _parse_slice(lines, first_line_number, source, lenient, report)
+    columns: Columns = {name: [] for name in FIELD_NAMES}
+    extenders = [columns[name].extend for name in FIELD_NAMES]
+    for start in range(0, len(lines), _SLICE):
+        part = _parse_slice(
+            lines[start : start + _SLICE], first_line_number + start, source, lenient, report
+        )
+        for extend, name in zip(extenders, FIELD_NAMES, strict=True):
+            extend(part[name])
+    return columns
 
 
-def _drop_failures(
+def _parse_slice(
     lines: Sequence[str],
-    matches: list[re.Match[str] | None],
     first_line_number: int,
     source: str | None,
     lenient: bool,
     report: ParseReport,
-) -> list[re.Match[str] | None]:
-    """The matches of the good lines; blank lines counted, bad ones reported (or raised)."""
-    kept: list[re.Match[str] | None] = []
-    for number, (line, match) in enumerate(zip(lines, matches, strict=True), first_line_number):
-        if match is not None:
-            kept.append(match)
-        elif not line.strip():
-            report.blank += 1
-        else:
-            error = LogParseError(_diagnose(line), line=line, line_number=number, source=source)
-            if not lenient:
-                raise error
-            report.add_failure(error)
-    return kept
+) -> Columns:
+    try:
+        # Match objects are dropped as soon as their groups are read (keeping them alive
+        # would wake the garbage collector). A line that does not match gives None, and
+        # None.groups() a TypeError.
+        raw_columns = zip(*map(_groups, map(_fullmatch, lines)), strict=True)
+        # (No columns at all for no lines, hence not strict.)
+        typed = [convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)]
+    except (TypeError, ValueError):
+        # A line that does not match, or a field the regex accepts but conversion rejects
+        # (an impossible date). Rare: redo the slice line by line, so that failures are
+        # counted once and the first bad line is the one raised.
+        return _parse_line_by_line(lines, first_line_number, source, lenient, report)
+    report.lines += len(lines)
+    report.records += len(lines)
+    if not typed:  # no lines
+        return {name: [] for name in FIELD_NAMES}
+    return dict(zip(FIELD_NAMES, typed, strict=True))
 
 
 def _parse_line_by_line(
@@ -326,7 +367,7 @@ def parse_lines(
     source: str | None = None,
     lenient: bool = False,
     report: ParseReport | None = None,
-    batch_size: int = 2048,
+    batch_size: int = _SLICE,
 ) -> Iterator[LogRecord]:
     """Parse a stream of lines (str or bytes, with or without line endings) into records.
 
@@ -345,12 +386,13 @@ def parse_lines(
         yield from _rows(columns)
 
 
-def iter_line_batches(stream: IO[bytes], *, chunk_size: int = 1 << 22) -> Iterator[list[str]]:
-    """Read a binary stream in big chunks and yield its lines as lists of text.
+def iter_line_batches(stream: IO[bytes], *, chunk_size: int = 1 << 18) -> Iterator[list[str]]:
+    """Read a binary stream in chunks and yield its lines as lists of text.
 
     Line endings (LF or CRLF) are removed; a final line without a newline is kept. Invalid
-    UTF-8 becomes U+FFFD. Reading megabytes at a time and splitting in C is several times
-    faster than iterating a file line by line.
+    UTF-8 becomes U+FFFD. Reading a chunk at a time and splitting in C is several times
+    faster than iterating a file line by line; 256 KiB chunks stay in the CPU cache while
+    they are decoded, split and parsed (measured faster than 1 and 4 MiB).
     """
     pending = b""
     while chunk := stream.read(chunk_size):
@@ -398,16 +440,22 @@ _PREFIX_CHECKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A field, roughly: a quoted string, a bracketed time or a run of non-spaces.
+_ROUGH_FIELDS = re.compile(r'"[^"]*"|\[[^\]]*\]|[^ ]+')
+
+
 def _diagnose(line: str) -> str:
     """A short reason why ``line`` did not match, for people reading the error."""
     if not line.strip():
         return "empty line"
-    tokens = line.split()
-    if len(tokens) < 17:
-        return f"only {len(tokens)} space-separated fields, a record has at least 17"
+    fields = len(_ROUGH_FIELDS.findall(line))
+    if fields < 17:
+        return f"only {fields} field{'' if fields == 1 else 's'}, a record has at least 17"
     for pattern, reason in _PREFIX_CHECKS:
         if not pattern.match(line):
             return reason
+    if '\\"' in line:
+        return 'quotes are backslash-escaped (\\"), as in a JSON string; S3 writes them raw'
     if line.count('"') % 2:
         return "unbalanced double quotes and no reading of the line fits the record format"
     return "does not match the S3 server access log format"

@@ -14,8 +14,25 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_CORPUS_IN_SHARED = Path("shared", "corpus", "s3-access-logs")
+
+
+def _main_checkout(repo: Path) -> Path:
+    """The main checkout of ``repo``: itself, or for a linked git worktree (whose ``.git`` is
+    a file ``gitdir: <main>/.git/worktrees/<name>``) the checkout it was added from, next to
+    which ``shared/`` lives."""
+    dot_git = repo / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir:"):
+            gitdir = Path(text.removeprefix("gitdir:").strip())
+            if gitdir.parent.name == "worktrees":
+                return gitdir.parent.parent.parent
+    return repo
+
+
 CORPUS_DIR = Path(
-    os.environ.get("S3LOGS_CORPUS_DIR", REPO_ROOT.parent / "shared" / "corpus" / "s3-access-logs")
+    os.environ.get("S3LOGS_CORPUS_DIR", _main_checkout(REPO_ROOT).parent / _CORPUS_IN_SHARED)
 )
 _NOT_LOGS = re.compile(r"\.(json|jsonl|md|tsv)$")
 

@@ -158,3 +158,43 @@ def test_stream_reader_handles_chunk_boundaries_and_missing_final_newline() -> N
     columns = list(parse_stream(io.BytesIO(data), report=report))
     assert sum(len(c["key"]) for c in columns) == len(lines) + 1
     assert report.failed == 0
+
+
+def test_line_ending_right_after_the_user_agent_parses() -> None:
+    line = lines_of("formats.log")[0].removesuffix(" -")
+    record = parse_line(line)
+    assert record.useragent == "S3Console/0.4"
+    assert record.versionid is None and record.trailing_fields is None
+
+
+def test_fewer_than_17_fields_is_an_error() -> None:
+    line = lines_of("formats.log")[0].removesuffix(' "S3Console/0.4" -')
+    with pytest.raises(LogParseError, match="at least 17"):
+        parse_line(line)
+
+
+def test_empty_quotes_mean_absent() -> None:
+    line = lines_of("formats.log")[0].replace('"S3Console/0.4"', '""')
+    assert parse_line(line).useragent is None
+
+
+def test_backslash_escaped_quotes_are_diagnosed() -> None:
+    line = lines_of("formats.log")[0].replace('"', '\\"')
+    with pytest.raises(LogParseError, match="backslash-escaped"):
+        parse_line(line)
+
+
+def test_batch_with_a_bad_date_and_a_bad_line_reports_each_once_in_order() -> None:
+    """Regression: the impossible date (line 1) was reported after the unmatched line
+    (line 3), and in lenient mode the unmatched line was counted twice."""
+    good = lines_of("formats.log")[0]
+    bad_date = good.replace("06/Feb/2019", "31/Feb/2019")
+    batch = [bad_date, "", "garbage", good]
+    with pytest.raises(LogParseError) as info:
+        parse_columns(batch)
+    assert info.value.line_number == 1
+    report = ParseReport()
+    columns = parse_columns(batch, lenient=True, report=report)
+    assert len(columns["key"]) == 1
+    assert (report.lines, report.records, report.blank, report.failed) == (4, 1, 1, 2)
+    assert [e.line_number for e in report.examples] == [1, 3]
