@@ -36,6 +36,9 @@ __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
 _LAZY: dict[str, str] = {
+    "CheckConfig": "s3logs_athena.check",
+    "CheckReport": "s3logs_athena.check",
+    "run_check": "s3logs_athena.check",
     "TableSpec": "s3logs_athena.ddl",
     "alter_statements": "s3logs_athena.ddl",
     "create_statements": "s3logs_athena.ddl",
