@@ -36,6 +36,9 @@ __version__ = "0.1.0"
 
 # Public names that live in modules with heavy dependencies: name -> module.
 _LAZY: dict[str, str] = {
+    "CheckConfig": "s3logs_athena.check",
+    "CheckReport": "s3logs_athena.check",
+    "run_check": "s3logs_athena.check",
     "TableSpec": "s3logs_athena.ddl",
     "alter_statements": "s3logs_athena.ddl",
     "create_statements": "s3logs_athena.ddl",
@@ -61,6 +64,11 @@ _LAZY: dict[str, str] = {
     "get_template": "s3logs_athena.templates",
     "list_templates": "s3logs_athena.templates",
     "render_template": "s3logs_athena.templates",
+    # the mover's core move (boto3)
+    "MoveOutcome": "s3logs_athena.mover",
+    "MoveResult": "s3logs_athena.mover",
+    "RetryPolicy": "s3logs_athena.mover",
+    "move_object": "s3logs_athena.mover",
 }
 
 __all__ = [

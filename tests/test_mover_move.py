@@ -381,3 +381,19 @@ def test_a_multipart_source_etag_is_not_compared_with_a_single_part_copy(s3: Any
     )
     assert result.outcome is MoveOutcome.MOVED
     assert body(s3, TARGET) == part * 2
+
+
+def test_timeouts_and_dropped_connections_are_retried(s3: Any) -> None:
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    expected = put(s3)
+    failures = [ReadTimeoutError(endpoint_url="u"), ConnectionClosedError(endpoint_url="u")]
+
+    def flaky(**_: Any) -> None:
+        if failures:
+            raise failures.pop(0)
+
+    s3.meta.events.register_first("before-call.s3.CopyObject", flaky)
+    result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
+    assert result.outcome is MoveOutcome.MOVED and result.attempts == 3
+    assert keys(s3) == [TARGET]

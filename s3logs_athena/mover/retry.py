@@ -23,9 +23,16 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from ..errors import ConfigError
+from ..errors import AwsError, ConfigError
 
-__all__ = ["ErrorKind", "RetryPolicy", "classify_error", "describe_error", "error_code"]
+__all__ = [
+    "ErrorKind",
+    "RetryPolicy",
+    "aws_error",
+    "classify_error",
+    "describe_error",
+    "error_code",
+]
 
 
 class ErrorKind(enum.Enum):
@@ -142,3 +149,13 @@ class RetryPolicy:
 
 
 _RNG = random.Random()
+
+
+def aws_error(operation: str, exc: BaseException, context: str = "") -> AwsError:
+    """An :class:`AwsError` for a failed call, for commands that report and stop (backfill,
+    redrive) rather than retry per object."""
+    where = f" ({context})" if context else ""
+    if isinstance(exc, ClientError):
+        message = exc.response.get("Error", {}).get("Message") or str(exc)
+        return AwsError(operation, error_code(exc), message + where)
+    return AwsError(operation, type(exc).__name__, f"{exc}{where}")

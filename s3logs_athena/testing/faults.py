@@ -7,6 +7,8 @@ The client still talks to moto (or any endpoint); the hooks decide, per request,
   GetObject and HeadObject on the object answer ``NoSuchKey`` for the first ``k`` attempts
   and/or for ``t`` seconds after the object was first seen (or registered with
   :meth:`FaultInjector.created`): the 0.02% the seed lost, at any rate you like.
+* **Stuck objects**: a fraction of objects answer ``NoSuchKey`` until released (a cause
+  someone has to fix), so their messages end in the DLQ.
 * **Throttling and server errors**: ``SlowDown`` (503) and ``InternalError`` (500) at given
   per-request rates.
 * **A crash between copy and delete**: for a chosen fraction of objects the first
@@ -58,6 +60,9 @@ class FaultRates:
     not_found_attempts: int = 0
     #: ...and/or this many seconds after the object was first seen.
     not_found_seconds: float = 0.0
+    #: Fraction of objects S3 "does not know" until :meth:`FaultInjector.release_stuck`:
+    #: their messages exhaust maxReceiveCount and wait in the DLQ.
+    stuck: float = 0.0
     #: Per-request rate of 503 SlowDown.
     slowdown: float = 0.0
     #: Per-request rate of 500 InternalError.
@@ -104,6 +109,7 @@ class FaultInjector:
         self._first_seen: dict[tuple[str, str], float] = {}
         self._request_no = 0
         self._reference: S3Client | None = None
+        self._stuck_released = False
 
     # -- installation ---------------------------------------------------------------------
 
@@ -124,6 +130,13 @@ class FaultInjector:
         """Record when an object was created (for ``not_found_seconds``)."""
         with self._lock:
             self._first_seen[(bucket, key)] = time.monotonic() if at is None else at
+
+    def release_stuck(self) -> None:
+        """The cause is fixed: stuck objects become visible."""
+        self._stuck_released = True
+
+    def is_stuck(self, key: str) -> bool:
+        return self._chosen("stuck", key, self.rates.stuck)
 
     @property
     def requests(self) -> int:
@@ -191,6 +204,8 @@ class FaultInjector:
 
     def _not_found(self, bucket: str, key: str) -> tuple[AWSResponse, dict[str, Any]] | None:
         rates = self.rates
+        if not self._stuck_released and self.is_stuck(key):
+            return _response("NoSuchKey", "The specified key does not exist.")
         if not self._chosen("not_found", key, rates.not_found):
             return None
         now = time.monotonic()

@@ -1,0 +1,274 @@
+"""``s3logs-athena check``: do the partitions line up with the moved log objects?
+
+Thin: parses options, builds the boto3 clients (any endpoint, ``AWS_ENDPOINT_URL`` included),
+calls :func:`s3logs_athena.check.run_check` (or ``check_and_fix``) and prints a rich table
+or one JSON document. Exit 0 when aligned, 1 when anything is misaligned, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..errors import InputError
+from ..layout import (
+    DEFAULT_DATABASE,
+    DEFAULT_PARTITION_ROOT,
+    DEFAULT_SOURCE_PATTERN,
+    DEFAULT_TABLE,
+    Layout,
+)
+
+__all__ = ["check"]
+
+_TABLE_ROWS = 200
+_INFO = {"unused_bucket_value"}
+
+
+class _Bars:
+    """The check's progress (listing, reading) as rich progress bars on stderr."""
+
+    def __init__(self, progress: Progress, *, reading: bool) -> None:
+        self._progress = progress
+        self._listing = progress.add_task("listing objects", total=None)
+        self._reading = progress.add_task("reading objects", total=0, visible=reading)
+        self._to_read = 0
+
+    def listed(self, count: int) -> None:
+        self._progress.advance(self._listing, count)
+
+    def to_read(self, count: int) -> None:
+        self._to_read += count
+        self._progress.update(self._reading, total=self._to_read)
+
+    def read(self, count: int) -> None:
+        self._progress.advance(self._reading, count)
+
+
+@contextmanager
+def _progress_bars(enabled: bool, *, reading: bool) -> Iterator[_Bars | None]:
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        yield _Bars(progress, reading=reading)
+
+
+def _csv(value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    items = frozenset(item.strip() for item in value.split(",") if item.strip())
+    if not items:
+        raise InputError("--buckets is empty: give bucket names separated by commas")
+    return items
+
+
+def _day(value: datetime) -> date:
+    return value.date()
+
+
+def _print_table(report: Any, console: Console) -> None:
+    findings = report.sorted_findings()
+    if findings:
+        table = Table(show_lines=False, header_style="bold")
+        table.add_column("kind", no_wrap=True)
+        for column in ("partition", "key", "detail"):
+            table.add_column(column, overflow="fold")
+        for finding in findings[:_TABLE_ROWS]:
+            table.add_row(
+                finding.kind.value, finding.partition or "", finding.key or "", finding.detail
+            )
+        console.print(table)
+        if len(findings) > _TABLE_ROWS:
+            console.print(f"... and {len(findings) - _TABLE_ROWS} more (--format json lists all)")
+    summary = report.summary()
+    checked = (
+        f"Checked {summary['partitions']} partitions of {len(summary['buckets'])} buckets in "
+        f"s3://{report.log_bucket}/ from {summary['from']} to {summary['to']}: "
+        f"{summary['objects_listed']} objects listed, {summary['source_objects']} at a source "
+        f"({summary['in_flight']} in flight), {summary['objects_read']} read."
+    )
+    console.print(checked, soft_wrap=True)
+    if report.fix is not None:
+        fixed = report.fix.to_json()
+        outcomes = ", ".join(f"{n} {o}" for o, n in fixed["outcomes"].items()) or "nothing to do"
+        console.print(
+            f"Fix: {outcomes}. Checked again; what remains is listed above.", soft_wrap=True
+        )
+    problems = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind not in _INFO]
+    notes = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind in _INFO]
+    note = f" (informational: {', '.join(notes)})" if notes else ""
+    if report.aligned:
+        console.print(f"[green]Aligned.[/green]{note}", soft_wrap=True)
+    else:
+        console.print(f"[red]Misaligned:[/red] {', '.join(problems)}.{note}", soft_wrap=True)
+
+
+@click.command("check")
+@click.option("--log-bucket", required=True, help="The central log bucket.")
+@click.option(
+    "--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
+)
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option("--buckets", help="Check only these source buckets (comma-separated).")
+@click.option(
+    "--projection-from-table",
+    metavar="DB.TABLE",
+    help="Read the partition projection from this Glue table.",
+)
+@click.option("--years", metavar="FIRST,LAST", help="Projected year range (instead of a table).")
+@click.option("--bucket-values", help="Projected bucket enum values (instead of a table).")
+@click.option(
+    "--older-than",
+    default="15m",
+    show_default=True,
+    help="A source object older than this is a straggler (90s, 15m, 2h, 1d).",
+)
+@click.option(
+    "--max-lag-days",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 30),
+    help="Days a file's partition day may be before its delivery date.",
+)
+@click.option("--deep", is_flag=True, help="Read the objects and check their records.")
+@click.option("--sample", type=click.IntRange(1), help="With --deep, read only N objects.")
+@click.option("--athena", is_flag=True, help="Compare Athena's rows per object with the lines.")
+@click.option(
+    "--athena-table",
+    metavar="DB.TABLE",
+    help="Table to query (default: the projection table or s3_access_logs_db.s3_access_logs).",
+)
+@click.option("--athena-output", metavar="S3URI", help="Athena query result location.")
+@click.option("--athena-workgroup", help="Athena workgroup.")
+@click.option("--fix", is_flag=True, help="Repair stragglers, misplaced and duplicate objects.")
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--partition-root", default=DEFAULT_PARTITION_ROOT, show_default=True)
+@click.option("--source-pattern", default=DEFAULT_SOURCE_PATTERN, show_default=True)
+@click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bars on stderr (default: when stderr is a terminal).",
+)
+def check(
+    log_bucket: str,
+    first: datetime,
+    last: datetime,
+    buckets: str | None,
+    projection_from_table: str | None,
+    years: str | None,
+    bucket_values: str | None,
+    older_than: str,
+    max_lag_days: int,
+    deep: bool,
+    sample: int | None,
+    athena: bool,
+    athena_table: str | None,
+    athena_output: str | None,
+    athena_workgroup: str | None,
+    fix: bool,
+    output: str,
+    partition_root: str,
+    source_pattern: str,
+    concurrency: int,
+    progress: bool | None,
+) -> None:
+    """Check that the partitions of a central log bucket line up with the moved objects.
+
+    \b
+    Findings: straggler, misplaced, duplicate, unprojected, unknown_key; with --deep also
+    foreign_record, out_of_window, unparseable, empty_object; with --athena athena_mismatch.
+    Exit status: 0 aligned, 1 misaligned, 2 usage error.
+    """
+    from ..check import (
+        CheckConfig,
+        Projection,
+        parse_duration,
+        projection_from_args,
+        read_projection,
+    )
+    from ..check.athena import PyAthenaRowCounter
+    from ..check.fix import check_and_fix
+    from ..check.projection import split_table_name
+    from ..check.scan import run_check
+
+    if sample is not None and not deep:
+        raise InputError("--sample needs --deep (it says how many objects --deep reads)")
+    if projection_from_table and (years or bucket_values):
+        raise InputError("give either --projection-from-table or --years/--bucket-values, not both")
+    athena_output = athena_output or os.environ.get("AWS_ATHENA_S3_STAGING_DIR")
+    athena_workgroup = athena_workgroup or os.environ.get("AWS_ATHENA_WORK_GROUP")
+    if athena and not (athena_output or athena_workgroup):
+        raise InputError(
+            "--athena needs --athena-output s3://bucket/prefix/ or --athena-workgroup (one "
+            "with a query result location), or AWS_ATHENA_S3_STAGING_DIR"
+        )
+
+    import boto3
+    from botocore.config import Config
+
+    boto_config = Config(max_pool_connections=concurrency + 8, retries={"mode": "standard"})
+    s3 = boto3.client("s3", config=boto_config)
+    projection: Projection | None
+    if projection_from_table:
+        projection = read_projection(
+            boto3.client("glue", config=boto_config), projection_from_table
+        )
+    else:
+        projection = projection_from_args(years, bucket_values)
+    row_counter = None
+    if athena:
+        name = athena_table or projection_from_table or f"{DEFAULT_DATABASE}.{DEFAULT_TABLE}"
+        database, table = split_table_name(name)
+        from ..ddl_apply import connect_athena
+
+        row_counter = PyAthenaRowCounter(
+            database,
+            table,
+            connect=lambda: connect_athena(
+                workgroup=athena_workgroup, output_location=athena_output
+            ),
+        )
+    config = CheckConfig(
+        log_bucket=log_bucket,
+        first_day=_day(first),
+        last_day=_day(last),
+        layout=Layout(partition_root, source_pattern),
+        buckets=_csv(buckets),
+        projection=projection,
+        older_than=parse_duration(older_than),
+        max_lag_days=max_lag_days,
+        deep=deep,
+        sample=sample,
+        concurrency=concurrency,
+    )
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    with _progress_bars(show_progress, reading=deep or athena) as bars:
+        if fix:
+            report = check_and_fix(s3, config, row_counter=row_counter, progress=bars)
+        else:
+            report = run_check(s3, config, row_counter=row_counter, progress=bars)
+    if output == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_table(report, Console(soft_wrap=False))
+    sys.exit(0 if report.aligned else 1)

@@ -1,0 +1,103 @@
+"""The template's Glue table is the DDL generator's, for any parameter values (no drift)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from s3logs_athena.ddl import TableSpec, glue_table_input
+from s3logs_athena.testing.template import Resolver, load_template
+
+from .conftest import REPO_ROOT
+
+PHYSICAL = {"LogBucket": "s3logs-logbucket-1a2b3c", "GlueDatabase": "s3_access_logs_db"}
+
+
+def sync_module() -> Any:
+    sys.path.insert(0, str(REPO_ROOT / "infra"))
+    try:
+        import sync_template
+    finally:
+        sys.path.pop(0)
+    return sync_template
+
+
+def resolved_glue(parameters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    template = load_template()
+    physical = dict(PHYSICAL)
+    resolver = Resolver(template, parameters, physical)
+    database = resolver.resolve(template["Resources"]["GlueDatabase"]["Properties"])
+    table = resolver.resolve(template["Resources"]["GlueTable"]["Properties"])
+    assert table["DatabaseName"] == physical["GlueDatabase"]
+    return database["DatabaseInput"]["Name"], table["TableInput"]
+
+
+def test_the_template_is_up_to_date_with_the_generator() -> None:
+    sync = sync_module()
+    current = sync.TEMPLATE.read_text()
+    assert sync.synced(current) == current, "run: python infra/sync_template.py"
+
+
+CASES = [
+    pytest.param(
+        {},
+        TableSpec(
+            location=f"s3://{PHYSICAL['LogBucket']}/PartitionedLogs/",
+            bucket_projection="injected",
+        ),
+        id="defaults: new bucket, injected projection",
+    ),
+    pytest.param(
+        {
+            "ExistingLogBucketName": "central-logs",
+            "PartitionRoot": "logs/by-day/",
+            "DatabaseName": "weblogs",
+            "TableName": "access",
+            "BucketProjection": "enum",
+            "SourceBuckets": ["app-assets", "app-uploads", "static.example.com"],
+            "FirstProjectedYear": 2019,
+            "LastProjectedYear": 2030,
+        },
+        TableSpec(
+            location="s3://central-logs/logs/by-day/",
+            database="weblogs",
+            table="access",
+            buckets=("app-assets", "app-uploads", "static.example.com"),
+            bucket_projection="enum",
+            years=(2019, 2030),
+        ),
+        id="existing bucket, enum projection, custom names and years",
+    ),
+]
+
+
+@pytest.mark.parametrize(("parameters", "spec"), CASES)
+def test_the_resolved_table_equals_glue_table_input(
+    parameters: dict[str, Any], spec: TableSpec
+) -> None:
+    database, table_input = resolved_glue(parameters)
+    assert database == spec.database
+    assert table_input == glue_table_input(spec)
+
+
+def test_the_mover_and_the_table_share_the_partition_root() -> None:
+    template = load_template()
+    variables = template["Resources"]["MoverFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MOVER_PARTITION_ROOT"] == {"Ref": "PartitionRoot"}
+    _, table_input = resolved_glue({"ExistingLogBucketName": "b-logs", "PartitionRoot": "P/"})
+    assert table_input["StorageDescriptor"]["Location"] == "s3://b-logs/P/"
+
+
+@mock_aws
+def test_glue_accepts_the_resolved_table() -> None:
+    database, table_input = resolved_glue({"BucketProjection": "enum", "SourceBuckets": ["a-b-c"]})
+    glue = boto3.client("glue", region_name="us-east-1")
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(DatabaseName=database, TableInput=table_input)
+    table = glue.get_table(DatabaseName=database, Name=table_input["Name"])["Table"]
+    assert table["Parameters"]["projection.bucket.values"] == "a-b-c"
+    assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month", "day", "bucket"]
