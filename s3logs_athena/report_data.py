@@ -17,7 +17,7 @@ with the generator's ground truth.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -420,8 +420,3 @@ def run_report(
         if engine is None and close is not None:
             close()
     return ReportData(options, results, seconds=time.perf_counter() - started)
-
-
-def frames(data: ReportData) -> Mapping[str, pd.DataFrame]:
-    """Every frame the report shows, by section id (for notebooks and tests)."""
-    return {key: section.frame for key, section in data.sections().items()}

@@ -49,7 +49,7 @@ def _default(option: click.Option, ctx: click.Context) -> str:
     unset = type(default).__name__ == "Sentinel"  # click >= 8.2: no default given
     if option.is_flag or unset or default is None or default == () or callable(default):
         return ""
-    return f"`{default}`"
+    return f"`{default}`" if default != "" else '`""`'
 
 
 def _name(option: click.Option) -> str:
@@ -58,7 +58,7 @@ def _name(option: click.Option) -> str:
         names += f" {option.metavar}"
     elif not option.is_flag:
         names += f" {option.make_metavar(click.Context(click.Command('x')))}"
-    return names
+    return _cell(names)
 
 
 def render() -> str:

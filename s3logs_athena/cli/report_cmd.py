@@ -47,7 +47,11 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
 
 @click.command()
 @click.option(
-    "--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True
+    "--engine",
+    type=click.Choice(["duckdb", "athena"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: the local cache; athena: the table, through pyathena.",
 )
 @click.option("--from", "start", required=True, help="First day (UTC): YYYY-MM-DD, -Nd, today.")
 @click.option("--to", "end", required=True, help="Last day (UTC), inclusive.")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..deploy_spec import BATCH_SIZE, FUNCTION_TIMEOUT_SECONDS
-from .pipeline import Pipeline, queue_depth
+from .pipeline import Pipeline
 
 __all__ = ["DrainResult", "FaultPlan", "Invocation", "drain_queue", "plan_faults", "poison_body"]
 
@@ -184,6 +184,7 @@ def drain_queue(
     """
     from ..mover import MoverRuntime, load_settings
     from ..mover import runtime as mover_runtime
+    from ..mover.redrive import queue_depth
     from ..mover.runtime import make_s3_client
     from ..testing.sqs_harness import LambdaSqsPoller
 
@@ -205,7 +206,7 @@ def drain_queue(
             )
             for number in range(1, max_invocations + 1):
                 if not poller.run_once():
-                    if queue_depth(pipeline.sqs, pipeline.queue_url) == 0:
+                    if queue_depth(pipeline.sqs, pipeline.queue_url).total == 0:
                         break
                     continue
                 lines, position = _read_lines(log, position)
@@ -232,7 +233,7 @@ def drain_queue(
                 )
                 result.invocations.append(invocation)
                 if on_invocation is not None:
-                    on_invocation(invocation, queue_depth(pipeline.sqs, pipeline.queue_url))
+                    on_invocation(invocation, queue_depth(pipeline.sqs, pipeline.queue_url).total)
             else:
                 raise RuntimeError(f"the queue was not empty after {max_invocations} invocations")
             result.messages_deleted = poller.report.deleted

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
-__all__ = ["REGION", "Pipeline", "build_pipeline", "queue_depth"]
+__all__ = ["REGION", "Pipeline", "build_pipeline"]
 
 REGION = "us-east-1"
 _EVENTBRIDGE_ON: NotificationConfigurationTypeDef = {"EventBridgeConfiguration": {}}
@@ -121,12 +121,3 @@ def build_pipeline(log_bucket: str, layout: Layout | None = None) -> Pipeline:
         s3=s3,
         sqs=sqs,
     )
-
-
-def queue_depth(sqs: SQSClient, url: str) -> int:
-    """Messages in a queue, visible or in flight."""
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())

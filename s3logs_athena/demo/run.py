@@ -189,7 +189,7 @@ def _deploy(result: DemoResult, watch: DemoObserver) -> None:
 
 def _deliver(result: DemoResult, watch: DemoObserver) -> None:
     from ..generator import generate, upload
-    from .pipeline import queue_depth
+    from ..mover.redrive import queue_depth
 
     config, pipeline = result.config, result.pipeline
     assert pipeline is not None
@@ -211,7 +211,7 @@ def _deliver(result: DemoResult, watch: DemoObserver) -> None:
         result.uploaded += upload(pipeline.s3, pipeline.log_bucket, dataset, keys=sorted(lost),
                                   on_uploaded=uploaded)  # fmt: skip
     result.events_lost = len(lost)
-    result.messages_queued = queue_depth(pipeline.sqs, pipeline.queue_url)
+    result.messages_queued = queue_depth(pipeline.sqs, pipeline.queue_url).total
 
 
 def _drain(result: DemoResult, watch: DemoObserver) -> None:
