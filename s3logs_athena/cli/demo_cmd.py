@@ -70,6 +70,7 @@ class _Screen:
             MofNCompleteColumn(),
             console=err,
             transient=True,
+            disable=not err.is_terminal,  # bars only where someone watches
         )
         self.task: TaskID | None = None
         self.invocations: list[tuple[Invocation, int]] = []

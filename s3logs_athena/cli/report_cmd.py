@@ -36,6 +36,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
         MofNCompleteColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("queries", total=None)
 
