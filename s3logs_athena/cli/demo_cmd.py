@@ -161,9 +161,10 @@ class _Screen:
         facts = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
         facts.add_row(
             "faults",
-            f"{len(faults.late)} objects NoSuchKey for {faults.late_reads} reads, "
-            f"{len(faults.lagging)} for {faults.lagging_reads} (longer than an invocation "
-            f"retries), ~{faults.slowdown_rate:.0%} of requests throttled; injected: {injected}",
+            f"{len(faults.late)} objects answer NoSuchKey to their first {faults.late_reads} "
+            f"reads, {len(faults.lagging)} to their first {faults.lagging_reads} (more than one "
+            f"invocation tries); ~{faults.slowdown_rate:.0%} of requests throttled. "
+            f"Injected: {injected}",
         )
         facts.add_row(
             "retried",
