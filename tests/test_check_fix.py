@@ -65,7 +65,7 @@ def test_fix_repairs_everything_fixable_and_the_check_after_is_clean(s3: Any) ->
     relocated = P + "Day=05/app/2024-01-05-10-00-00-3333333333333301"
     assert after[relocated] == before[P + "Day=02/app/2024-01-05-10-00-00-3333333333333301"]
     assert (
-        "PartitionedLogs/Year=2024/Month=01/Day=02/app/2024-01-03-00-30-00-5555555555555502"
+        "PartitionedLogs/Year=2024/Month=01/Day=02/app/2024-01-02-00-00-00-5555555555555502"
         in after
     )
     # The relocated object is where the placement rule wants it.
