@@ -36,9 +36,9 @@ def found(report: CheckReport) -> set[tuple[str, str | None]]:
 
 EXPECTED = {
     ("straggler", "app/2024-01-02-12-00-00-5555555555555501"),
-    ("straggler", "123456789012/us-east-1/app/2024/01/02/2024-01-03-00-30-00-5555555555555502"),
+    ("straggler", "123456789012/us-east-1/app/2024/01/02/2024-01-02-00-00-00-5555555555555502"),
     ("duplicate", "app/2024-01-02-13-00-00-D0D0D0D0D0D0D001"),
-    ("duplicate", P + "Day=03/api/2024-01-03-00-05-00-D0D0D0D0D0D0D002"),
+    ("duplicate", P + "Day=02/api/2024-01-03-00-05-00-D0D0D0D0D0D0D002"),
     ("misplaced", P + "Day=02/app/2024-01-05-10-00-00-3333333333333301"),
     (
         "misplaced",
@@ -80,7 +80,7 @@ def test_details_say_what_is_wrong(s3: Any) -> None:
         "(same ETag and size)" in details["duplicate", "app/2024-01-02-13-00-00-D0D0D0D0D0D0D001"]
     )
     assert (
-        "its partition day must be 2024-01-04..2024-01-05"
+        "its partition day must be 2024-01-05"
         in details["misplaced", P + "Day=02/app/2024-01-05-10-00-00-3333333333333301"]
     )
     assert (
@@ -228,7 +228,8 @@ def test_many_pages_and_few_open_listings(s3: Any) -> None:
     assert report.objects_listed == len(objects)
     duplicates = [f for f in report.findings if f.kind is Kind.DUPLICATE]
     assert len(duplicates) == 40
-    assert all("/Day=03/" in (f.key or "") for f in duplicates)  # Day=02 written first: kept
+    # The copies in the file's own date (Day=03) are kept, the others are the duplicates.
+    assert all("/Day=02/" in (f.key or "") for f in duplicates)
     assert len(report.findings) == 40
 
 

@@ -198,10 +198,16 @@ def test_key_formats_and_prefixes_are_configurable() -> None:
     assert len(simple) == len(partitioned) == 4
     for key in keys:
         layout.parse_source_key(key)
-    # EventTime: the last window's object stays in its event day although written after midnight
-    last = max(partitioned, key=lambda k: layout.parse_source_key(k).delivered_at)
-    parsed = layout.parse_source_key(last)
-    assert parsed.day == config.start and parsed.delivered_at.date() > config.start
+    # EventTime, as AWS documents it: every object holds one day and is named after that day
+    # at 00-00-00, even the last window's, written after midnight.
+    for key in partitioned:
+        parsed = layout.parse_source_key(key)
+        assert parsed.day == config.start
+        assert parsed.file_name.startswith(f"{config.start:%Y-%m-%d}-00-00-00-")
+    late = [
+        o for o in dataset.log_objects if o.key in partitioned and o.delivered_at.date() > o.day
+    ]
+    assert late, "the last window of the day is delivered after midnight"
 
 
 def test_stragglers_are_marked(small: GeneratedDataset) -> None:

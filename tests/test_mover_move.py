@@ -397,3 +397,28 @@ def test_timeouts_and_dropped_connections_are_retried(s3: Any) -> None:
     result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
     assert result.outcome is MoveOutcome.MOVED and result.attempts == 3
     assert keys(s3) == [TARGET]
+
+
+def test_relocate_moves_a_partitioned_key_to_its_right_day(s3: Any) -> None:
+    misplaced = TARGET.replace("Day=01", "Day=07")
+    expected = put(s3, misplaced)
+    skipped = move_object(s3, bucket=BUCKET, key=misplaced, layout=LAYOUT, **expected)
+    assert skipped.outcome is MoveOutcome.SKIPPED  # the loop guard, without relocate_to
+    result = move_object(
+        s3, bucket=BUCKET, key=misplaced, layout=LAYOUT, relocate_to=TARGET, **expected
+    )
+    assert result.outcome is MoveOutcome.MOVED
+    assert result.target_key == TARGET
+    assert keys(s3) == [TARGET]
+    assert body(s3, TARGET) == BODY
+
+
+def test_relocate_only_to_a_valid_target_key(s3: Any) -> None:
+    misplaced = TARGET.replace("Day=01", "Day=07")
+    expected = put(s3, misplaced)
+    result = move_object(
+        s3, bucket=BUCKET, key=misplaced, layout=LAYOUT, relocate_to="elsewhere/x", **expected
+    )
+    assert result.outcome is MoveOutcome.REJECTED
+    assert result.error_code == "KeyFormatError"
+    assert keys(s3) == [misplaced]

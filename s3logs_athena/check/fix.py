@@ -9,7 +9,7 @@ and the source is deleted last. What is repaired:
   source (equal size and MD5 ETags, or equal SHA-256 of the bytes when an ETag is multipart
   or KMS); only then does the mover finish the move, removing the source.
 * ``misplaced`` (a parseable key in the wrong day): moved to its delivery date's partition,
-  by ``move_object`` with a one-key layout (:class:`_Relocation`).
+  by ``move_object(..., relocate_to=...)``.
 * ``duplicate`` in two partitions: the extra copy is deleted once the kept copy is verified
   identical to it.
 
@@ -25,11 +25,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import AwsError, S3LogsError
-from ..layout import Layout, SourceKey
+from ..layout import Layout
 from .athena import RowCounter
 from .aws import aws_errors
 from .findings import CheckReport, Finding, FixSummary, Kind
@@ -53,26 +52,8 @@ class MoveFunction(Protocol):
         layout: Layout,
         expected_etag: str | None = None,
         expected_size: int | None = None,
+        relocate_to: str | None = None,
     ) -> Any: ...
-
-
-@dataclass(frozen=True)
-class _Relocation(Layout):
-    """The layout of one repair: ``key`` (under the partition root, in the wrong day) has
-    ``target`` as its target. ``move_object`` asks a layout two things, whether a key is
-    already partitioned (its loop guard) and where it goes; answering them for this one key
-    lets the mover's own copy -> verify -> delete move a misplaced object. Every other key
-    gets the normal answers."""
-
-    key: str = ""
-    target: str = ""
-
-    def is_partitioned(self, key: str) -> bool:
-        return False if key == self.key else super().is_partitioned(key)
-
-    def target_key(self, source: SourceKey | str) -> str:
-        key = source if isinstance(source, str) else source.key
-        return self.target if key == self.key else super().target_key(source)
 
 
 def _default_move() -> MoveFunction:
@@ -137,9 +118,10 @@ class _Repairs:
 
     # -- repairs ----------------------------------------------------------------------
 
-    def safe_move(self, key: str, target: str, layout: Layout) -> tuple[str, str]:
+    def safe_move(self, key: str, target: str, *, relocate: bool = False) -> tuple[str, str]:
         """Move ``key`` to ``target`` with the mover, unless a *different* object is already
-        at the target (the mover would overwrite it: it is nobody's spare copy)."""
+        at the target (the mover would overwrite it: it is nobody's spare copy). ``relocate``
+        moves a key that is already under the partition root (a misplaced one)."""
         source_head = self.head(key)
         if source_head is None:
             return "gone", "no longer there"
@@ -150,9 +132,10 @@ class _Repairs:
             self.s3,
             bucket=self.bucket,
             key=key,
-            layout=layout,
+            layout=self.layout,
             expected_etag=_etag(source_head),
             expected_size=int(source_head.get("ContentLength", 0)),
+            relocate_to=target if relocate else None,
         )
         return _outcome(result)
 
@@ -174,16 +157,13 @@ class _Repairs:
         key, related = finding.key, finding.related
         work: Callable[[], tuple[str, str]]
         if finding.kind is Kind.STRAGGLER:
-            action, work = "move", lambda: self.safe_move(key, related, self.layout)
+            action, work = "move", lambda: self.safe_move(key, related)
         elif finding.kind is Kind.MISPLACED:
-            layout = _Relocation(
-                self.layout.partition_root, self.layout.source_pattern, key=key, target=related
-            )
-            action, work = "relocate", lambda: self.safe_move(key, related, layout)
+            action, work = "relocate", lambda: self.safe_move(key, related, relocate=True)
         elif self.layout.is_partitioned(key):
             action, work = "remove_duplicate", lambda: self.extra_copy(key, related)
         else:
-            action, work = "finish_move", lambda: self.safe_move(key, related, self.layout)
+            action, work = "finish_move", lambda: self.safe_move(key, related)
         try:
             outcome, detail = work()
         except S3LogsError as exc:

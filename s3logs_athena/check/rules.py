@@ -2,12 +2,13 @@
 
 **Placement rule.** The mover puts a file in the partition of its *partition day*: for
 SimplePrefix sources the date in the file name (when S3 delivered it); for PartitionedPrefix
-sources the ``YYYY/MM/DD`` directories, which S3 sets to the event day or the delivery day.
-Event day and delivery day differ when S3 delivers a file after midnight, so a file named
-``2024-01-03-00-20-...`` legitimately sits in ``Day=02``. Once moved, the source format is
-gone; from the target key alone the checker can only tell that the partition day must be
-the delivery date or up to ``max_lag_days`` (default 1) days before it. Anything else is
-``misplaced``; its repair moves it to its delivery date, which the rule accepts.
+sources the ``YYYY/MM/DD`` directories. AWS names PartitionedPrefix objects so that the two
+agree: with ``DeliveryTime`` dates the file name is the delivery time, and with ``EventTime``
+dates an object holds one day only and its file name is that day at ``00-00-00``. So the
+partition day of a correctly moved file is always the date in its file name, and anything
+else is ``misplaced`` (its repair moves it to that date). ``placement_lag_days`` (default 0)
+relaxes this for layouts written by other tools that filed late deliveries under the
+previous day.
 
 **Which duplicate stays.** When one file name is in several partitions of a bucket, the copy
 that obeys the placement rule and was written first (the mover's original move) is kept;
@@ -33,17 +34,17 @@ __all__ = [
 ]
 
 
-def allowed_days(target: TargetKey, max_lag_days: int) -> tuple[date, date]:
+def allowed_days(target: TargetKey, lag_days: int) -> tuple[date, date]:
     """The partition days a file with this name may be in (inclusive)."""
     delivered = target.delivered_at.date()
-    return delivered - timedelta(days=max_lag_days), delivered
+    return delivered - timedelta(days=lag_days), delivered
 
 
-def placement_problem(target: TargetKey, max_lag_days: int) -> str | None:
+def placement_problem(target: TargetKey, lag_days: int) -> str | None:
     """Why ``target`` is in the wrong day, or ``None`` when it is where it belongs."""
     if target.day == target.delivered_at.date():  # the common case, checked cheaply
         return None
-    first, last = allowed_days(target, max_lag_days)
+    first, last = allowed_days(target, lag_days)
     if first <= target.day <= last:
         return None
     span = last.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
@@ -53,13 +54,13 @@ def placement_problem(target: TargetKey, max_lag_days: int) -> str | None:
     )
 
 
-def kept_copy(copies: Sequence[tuple[TargetKey, ListedObject]], max_lag_days: int) -> int:
+def kept_copy(copies: Sequence[tuple[TargetKey, ListedObject]], lag_days: int) -> int:
     """Index of the copy to keep among copies of one file (see the module docstring)."""
 
     def preference(index: int) -> tuple[bool, object, date, int]:
         target, listed = copies[index]
         return (
-            placement_problem(target, max_lag_days) is not None,
+            placement_problem(target, lag_days) is not None,
             listed.last_modified,
             target.day,
             index,

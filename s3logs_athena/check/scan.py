@@ -78,7 +78,10 @@ class CheckConfig:
     #: A source object younger than this is in flight, not a straggler.
     older_than: timedelta = timedelta(minutes=15)
     #: How many days before its delivery date a file's partition day may be.
+    #: With ``deep``: days before its partition day a record's request time may be.
     max_lag_days: int = 1
+    #: Days a file's partition day may be before the date in its name (0: must equal it).
+    placement_lag_days: int = 0
     deep: bool = False
     #: Read only this many objects (a uniform random sample) with ``deep``.
     sample: int | None = None
@@ -100,6 +103,8 @@ class CheckConfig:
             raise InputError("concurrency, open streams and page size must be positive")
         if self.max_lag_days < 0:
             raise InputError(f"--max-lag-days {self.max_lag_days}: must be 0 or more")
+        if self.placement_lag_days < 0:
+            raise InputError(f"--placement-lag-days {self.placement_lag_days}: must be 0 or more")
 
     def days(self) -> list[date]:
         count = (self.last_day - self.first_day).days + 1
@@ -323,7 +328,7 @@ class _Check:
                 )
         if not copies:
             return
-        kept = kept_copy(copies, self.config.max_lag_days) if len(copies) > 1 else 0
+        kept = kept_copy(copies, self.config.placement_lag_days) if len(copies) > 1 else 0
         kept_item = copies[kept][1]
         for index, (target, item) in enumerate(copies):
             self.partition_sizes[target.day, bucket] += 1
@@ -331,7 +336,7 @@ class _Check:
                 self._placed_copy(bucket, target, item)
                 continue
             same = item.etag == kept_item.etag and item.size == kept_item.size
-            wrong_day = placement_problem(target, self.config.max_lag_days)
+            wrong_day = placement_problem(target, self.config.placement_lag_days)
             self.report.add(
                 Kind.DUPLICATE,
                 item.key,
@@ -343,7 +348,7 @@ class _Check:
             self._maybe_read(target, item)
 
     def _placed_copy(self, bucket: str, target: TargetKey, item: ListedObject) -> None:
-        problem = placement_problem(target, self.config.max_lag_days)
+        problem = placement_problem(target, self.config.placement_lag_days)
         if problem is not None:
             home = self.layout.partition_prefix(target.delivered_at.date(), bucket)
             self.report.add(

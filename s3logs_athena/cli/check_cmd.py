@@ -145,7 +145,16 @@ def _print_table(report: Any, console: Console) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(0, 30),
-    help="Days a file's partition day may be before its delivery date.",
+    help="With --deep: days before its partition day a record's request time may be "
+    "(S3 delivers late, so a file in Day=D holds records of D-1).",
+)
+@click.option(
+    "--placement-lag-days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 30),
+    help="Days a file's partition day may be before the date in its name. The mover files "
+    "every object under that date; raise this only for layouts other tools wrote.",
 )
 @click.option("--deep", is_flag=True, help="Read the objects and check their records.")
 @click.option("--sample", type=click.IntRange(1), help="With --deep, read only N objects.")
@@ -179,6 +188,7 @@ def check(
     bucket_values: str | None,
     older_than: str,
     max_lag_days: int,
+    placement_lag_days: int,
     deep: bool,
     sample: int | None,
     athena: bool,
@@ -257,6 +267,7 @@ def check(
         projection=projection,
         older_than=parse_duration(older_than),
         max_lag_days=max_lag_days,
+        placement_lag_days=placement_lag_days,
         deep=deep,
         sample=sample,
         concurrency=concurrency,

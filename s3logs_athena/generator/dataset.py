@@ -198,9 +198,14 @@ def _log_object(
     records: list[LogRecord],
     rng: random.Random,
 ) -> LogObject:
-    file_name = f"{delivered:%Y-%m-%d-%H-%M-%S}-{rng.getrandbits(64):016X}"
+    unique = f"{rng.getrandbits(64):016X}"
+    file_name = f"{delivered:%Y-%m-%d-%H-%M-%S}-{unique}"
     if spec.key_format is KeyFormat.PARTITIONED:
-        day = event_day if config.partition_date_source == "EventTime" else delivered.date()
+        day = delivered.date()
+        if config.partition_date_source == "EventTime":
+            # As AWS documents it: one day per object, named after that day at 00-00-00.
+            day = event_day
+            file_name = f"{event_day:%Y-%m-%d}-00-00-00-{unique}"
         key = (
             f"{config.partitioned_prefix}{spec.account_id}/{spec.region}/{spec.name}/"
             f"{day:%Y/%m/%d}/{file_name}"

@@ -413,10 +413,16 @@ def move_object(
     multipart_threshold: int = MULTIPART_THRESHOLD,
     part_size: int = PART_SIZE,
     rng: random.Random | None = None,
+    relocate_to: str | None = None,
 ) -> MoveResult:
     """Move ``bucket/key`` to its partition under ``layout`` (in ``target_bucket``, default
     the same bucket) and say what happened. Never raises for an AWS failure or a bad key:
     the outcome says it.
+
+    ``relocate_to`` moves an object that is already under the partition root (filed in the
+    wrong day: the checker's repair) to that key instead, with the same copy -> verify ->
+    delete; it must be a valid target key of ``layout``. The loop guard, which protects the
+    event path, does not apply to such an explicit relocation.
 
     ``expected_etag``/``expected_size`` describe the object to move (from the event or a
     listing); without them the source is looked up first. ``deadline`` is a
@@ -439,7 +445,7 @@ def move_object(
             **extra,
         )
 
-    if layout.is_partitioned(key):
+    if relocate_to is None and layout.is_partitioned(key):
         return result(
             MoveOutcome.SKIPPED,
             0,
@@ -447,7 +453,10 @@ def move_object(
             error=f"already under the partition root {layout.partition_root!r} (loop guard)",
         )
     try:
-        target_key = layout.target_key(key)
+        if relocate_to is None:
+            target_key = layout.target_key(key)
+        else:
+            target_key = layout.parse_target_key(relocate_to).key
     except KeyFormatError as exc:
         return result(MoveOutcome.REJECTED, 0, error=str(exc), error_code="KeyFormatError")
 
