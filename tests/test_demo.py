@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -191,10 +192,20 @@ def test_the_demo_report_renders_in_headless_chromium(demo: DemoResult) -> None:
 # -- the command ----------------------------------------------------------------------------
 
 
-def test_the_command_prints_each_step_and_a_summary(tmp_path: Path) -> None:
+def test_the_command_prints_each_step_and_a_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This shell's AWS settings must not take the demo off moto (nothing listens on :9).
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
     args = ["demo", "--buckets", "2", "--days", "1", "--objects-per-day", "8", "--seed", "3"]
     result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"  # put back afterwards
+    assert os.environ["AWS_REGION"] == "ap-southeast-2"
+    assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in os.environ
     for number in range(1, 7):
         assert f"Step {number}/6" in result.stdout
     assert "Mover invocations" in result.stdout and "nothing lost  ✓" in result.stdout

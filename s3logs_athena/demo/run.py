@@ -19,14 +19,18 @@ it) and leaves its results in the :class:`DemoResult`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ConfigError, InputError
+from .pipeline import REGION
 
 if TYPE_CHECKING:
     from ..cache import SyncReport
@@ -151,6 +155,25 @@ def _prepare_out(out: Path) -> None:
     shutil.rmtree(out / "cache", ignore_errors=True)
 
 
+@contextmanager
+def _local_aws() -> Iterator[None]:
+    """Keep every client on moto, whatever this shell's AWS settings say: a configured
+    endpoint (``AWS_ENDPOINT_URL...`` or the config file's) would send requests past moto
+    to the network, and another region would put the mover's client elsewhere than the
+    bucket. The environment is restored afterwards."""
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
+    os.environ.update(
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true", AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION
+    )
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def run_demo(config: DemoConfig, observer: DemoObserver | None = None) -> DemoResult:
     """Run the six steps (see the module docstring) inside ``moto.mock_aws``."""
     from moto import mock_aws
@@ -166,7 +189,7 @@ def run_demo(config: DemoConfig, observer: DemoObserver | None = None) -> DemoRe
         (5, "Query: the DDL, the local cache, the report's templates on DuckDB", _query),
         (6, f"Write the DDL and the HTML report to {config.out}", _write),
     )
-    with mock_aws():
+    with _local_aws(), mock_aws():
         for number, title, step in steps:
             watch.step_started(number, title)
             started = time.perf_counter()
