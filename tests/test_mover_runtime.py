@@ -80,3 +80,31 @@ def test_the_client_does_not_retry_on_its_own(fresh_container: None) -> None:
     client: Any = runtime.make_s3_client(16)
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.max_pool_connections >= 16
+
+
+def test_an_installed_runtime_serves_the_handler_and_is_then_removed(
+    fresh_container: None,
+) -> None:
+    """What the demo does: the real entry point, with a client of the caller's choosing."""
+    import io
+
+    from s3logs_athena.mover import MoverRuntime, MoverSettings
+
+    handler({"Records": []}, None)
+    container = runtime._runtime
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"hello\n")
+        sent: list[str] = []
+        s3.meta.events.register("before-send.s3", lambda **kw: sent.append(kw["event_name"]))
+        log = io.StringIO()
+        local = MoverRuntime(MoverSettings(), s3, stream=log)
+        event = json.loads((EVENTS / "lambda-sqs-batch.json").read_text())
+        with runtime.installed(local) as active:
+            assert active is local and runtime._runtime is local
+            assert handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+        assert sent and '"outcome": "moved"' in log.getvalue()
+        assert bucket_contents() == {TARGET: b"hello\n"}
+    assert runtime._runtime is container  # the container's own runtime is back
+    local.close()

@@ -51,6 +51,7 @@ REQUIRED = {
         "acl-required",
         "user-agents",
         "latency-hotspots",
+        "requests-by-day",
     },
     "incident": {
         "who-deleted",

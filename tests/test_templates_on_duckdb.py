@@ -314,6 +314,27 @@ def test_top_ips(engine: DuckDBEngine) -> None:
     assert run(engine, "top-ips") == expected
 
 
+def test_requests_by_day(engine: DuckDBEngine) -> None:
+    expected = [
+        {
+            "day": day,
+            "bucket": bucket,
+            "requests": len(rows),
+            "errors": sum((status(r) or 0) >= 400 for r in rows),
+            "access_denied": sum(status(r) == 403 for r in rows),
+            "server_errors": sum((status(r) or 0) >= 500 for r in rows),
+            "bytes_sent": bytes_sum(rows),
+        }
+        for (day, bucket), rows in sorted(
+            group(in_range(), lambda r: (r["time"].date(), r["bucket"])).items()
+        )
+    ]
+    got = run(engine, "requests-by-day")
+    assert [{**r, "day": pd.Timestamp(r["day"]).date()} for r in got] == expected
+    assert sum(e["errors"] for e in expected) > sum(e["access_denied"] for e in expected) > 0
+    assert any(e["server_errors"] for e in expected)
+
+
 def test_object_history_for_a_key_holding_a_quote(engine: DuckDBEngine) -> None:
     key = "reports/o'brien.csv"
     rows = sorted(

@@ -69,7 +69,10 @@ def test_wheel_contains_the_templates(wheel: Path) -> None:
     assert "s3logs_athena/ddl.py" in names
 
 
-def test_installed_wheel_runs_ddl(wheel: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A venv with the wheel installed (non-editable); its directory and purelib."""
+    tmp_path = tmp_path_factory.mktemp("installed")
     venv = tmp_path / "venv"
     result = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -84,7 +87,12 @@ def test_installed_wheel_runs_ddl(wheel: Path, tmp_path: Path) -> None:
         "--no-index", wheel, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    return venv, purelib
 
+
+def test_installed_wheel_runs_ddl(installed: tuple[Path, str], tmp_path: Path) -> None:
+    venv, purelib = installed
+    python = venv / "bin" / "python"
     probe = _run(
         python,
         "-c",
@@ -111,3 +119,17 @@ def test_installed_wheel_runs_ddl(wheel: Path, tmp_path: Path) -> None:
     result = _run(command, "ddl", "--location", "not-a-uri", "--buckets", "a-b", cwd=tmp_path)
     assert result.returncode == 2
     assert "not an s3:// URI" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_installed_wheel_runs_the_demo(installed: tuple[Path, str], tmp_path: Path) -> None:
+    """The quick start from an installed wheel: nothing read from the checkout (the deploy
+    definitions, templates and test doubles the demo uses all ship in the package)."""
+    venv, _ = installed
+    out = tmp_path / "demo"
+    result = _run(
+        venv / "bin" / "s3logs-athena", "demo", "--buckets", "2", "--days", "1",
+        "--objects-per-day", "4", "--out", out, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Demo summary" in result.stdout and "check again: ✓" in result.stdout
+    assert (out / "report.html").is_file() and (out / "table.sql").is_file()

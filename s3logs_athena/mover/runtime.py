@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .batch import BatchOutcome, process_batch
@@ -26,7 +27,7 @@ from .settings import MoverSettings, load_settings
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["MoverRuntime", "handler", "make_s3_client"]
+__all__ = ["MoverRuntime", "handler", "installed", "make_s3_client"]
 
 
 def make_s3_client(concurrency: int) -> S3Client:
@@ -105,6 +106,22 @@ def _get_runtime() -> MoverRuntime:
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point for SQS batches; returns a partial batch response."""
     return _get_runtime().handle(event, context)
+
+
+@contextmanager
+def installed(runtime: MoverRuntime) -> Iterator[MoverRuntime]:
+    """Make :func:`handler` use ``runtime`` while the block runs, so a local run calls the
+    real entry point with a client of its choosing (``s3logs-athena demo``: moto, with
+    fault-injection hooks). What was installed before comes back afterwards; ``runtime``
+    is not closed."""
+    global _runtime
+    with _runtime_lock:
+        previous, _runtime = _runtime, runtime
+    try:
+        yield runtime
+    finally:
+        with _runtime_lock:
+            _runtime = previous
 
 
 def _reset() -> None:

@@ -1,0 +1,172 @@
+"""``s3logs-athena report``: the report's queries on DuckDB or Athena, as one HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from .cache_cmds import parse_day
+
+if TYPE_CHECKING:
+    from ..report_data import ReportData, ReportOptions
+
+_stderr = Console(stderr=True, soft_wrap=True)
+
+
+def print_summary(data: ReportData, console: Console) -> None:
+    """The report's headline figures as a two-column table."""
+    table = Table(show_header=False, title="Report summary", title_justify="left")
+    for label, value in data.summary().items():
+        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
+    """Run the report's queries with a progress bar on ``console``."""
+    from ..report_data import run_report
+
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("queries", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name, completed=done, total=total)
+
+        return run_report(options, progress=progress)
+
+
+@click.command()
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "athena"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: the local cache; athena: the table, through pyathena.",
+)
+@click.option("--from", "start", required=True, help="First day (UTC): YYYY-MM-DD, -Nd, today.")
+@click.option("--to", "end", required=True, help="Last day (UTC), inclusive.")
+@click.option(
+    "--buckets", default=None, help="Comma-separated source buckets [default: every bucket]."
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write (self-contained: opens offline).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB: the cache directory [default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
+)
+@click.option("--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP].")
+@click.option(
+    "--output-location", default=None, help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT]."
+)
+@click.option("--region", default=None, help="Athena region [default: AWS config].")
+@click.option(
+    "--reuse-minutes",
+    type=click.IntRange(1, 10080),
+    default=None,
+    help="Athena: reuse results of the same queries up to this many minutes old.",
+)
+@click.option("--database", default=None, help="Database of the table [s3_access_logs_db].")
+@click.option("--table", default=None, help="Table over the partitioned logs [s3_access_logs].")
+@click.option(
+    "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows of top lists."
+)
+@click.option(
+    "--bulk-min-bytes",
+    default="10GiB",
+    show_default=True,
+    help="A requester and address whose GETs received this much is a bulk download.",
+)
+@click.option(
+    "--burst-min",
+    type=click.IntRange(1),
+    default=50,
+    show_default=True,
+    help="403s in one hour to one requester and address that make a burst.",
+)
+@click.option(
+    "--deletion-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="A principal whose requests are at least this share deletions is unusual.",
+)
+def report(
+    engine: str,
+    start: str,
+    end: str,
+    buckets: str | None,
+    out: Path,
+    cache_dir: Path | None,
+    workgroup: str | None,
+    output_location: str | None,
+    region: str | None,
+    reuse_minutes: int | None,
+    database: str | None,
+    table: str | None,
+    top: int,
+    bulk_min_bytes: str,
+    burst_min: int,
+    deletion_share: float,
+) -> None:
+    """Write an HTML report of a range of days: requests and errors per day and bucket,
+    egress, top requesters and addresses, and the incident findings (bulk downloads,
+    bursts of access denied, deletions by unusual principals, old TLS, server errors).
+
+    DuckDB reads the local cache (fill it with `s3logs-athena sync`; sync one day more on
+    each side, as records arrive in the next day's partition); Athena queries the table.
+    """
+    from ..report_data import ReportOptions
+
+    bucket_list = tuple(b.strip() for b in buckets.split(",") if b.strip()) if buckets else None
+    if buckets is not None and not bucket_list:
+        raise click.BadParameter("give at least one bucket name", param_hint="--buckets")
+    if out.is_dir():
+        raise click.BadParameter(f"{out} is a directory: give a file name", param_hint="--out")
+    options = ReportOptions(
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
+        buckets=bucket_list,
+        engine=engine,
+        cache_dir=cache_dir,
+        workgroup=workgroup,
+        output_location=output_location,
+        region=region,
+        reuse_minutes=reuse_minutes,
+        database=database,
+        table=table,
+        top=top,
+        bulk_min_bytes=bulk_min_bytes,
+        burst_min_requests=burst_min,
+        unusual_deletion_share=deletion_share,
+    )
+    data = run_with_progress(options, _stderr)
+    path = data.write_html(out)
+    print_summary(data, _stderr)
+    scanned = f", {data.bytes_scanned:,} bytes scanned"
+    cost = f", est. cost ${data.cost_usd:.4f}" if engine == "athena" else ""
+    _stderr.print(
+        f"{len(data.results)} queries on {engine} in {data.seconds:.1f} s{scanned}{cost}",
+        markup=False,
+        highlight=False,
+    )
+    click.echo(str(path))

@@ -1,0 +1,102 @@
+"""The mover's event path as the deploy template defines it, as plain Python values.
+
+``infra/template.yaml`` (SAM) deploys S3 -> EventBridge rule -> SQS queue (+ DLQ) -> Lambda.
+``s3logs-athena demo`` builds the same path in moto and drives the same handler, so it needs
+the rule's event pattern, the queues' settings and the event source's batching as data it can
+use without the template (which is not in the wheel, and whose YAML needs CloudFormation's
+tags to read). They are here; ``tests/test_deploy_spec.py`` resolves the template with its
+parameter defaults and checks that it says exactly this, so the two cannot drift: change one,
+and the test tells you to change the other.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .layout import DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN
+
+__all__ = [
+    "BATCHING_WINDOW_SECONDS",
+    "BATCH_SIZE",
+    "DEAD_LETTER_QUEUE",
+    "FUNCTION_TIMEOUT_SECONDS",
+    "MAX_RECEIVE_COUNT",
+    "MOVE_QUEUE",
+    "QueueSpec",
+    "mover_environment",
+    "object_created_pattern",
+]
+
+
+def object_created_pattern(
+    log_bucket: str, partition_root: str = DEFAULT_PARTITION_ROOT
+) -> dict[str, Any]:
+    """The EventBridge rule's event pattern: S3 "Object Created" events of ``log_bucket``
+    whose key is *not* under the partition root, so the mover's own copies never come
+    back to it (the first of two loop guards; the mover checks the key again)."""
+    return {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [log_bucket]},
+            "object": {"key": [{"anything-but": {"prefix": partition_root}}]},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """What the template sets on an SQS queue."""
+
+    message_retention_seconds: int
+    #: ``None``: SQS's default (30 s).
+    visibility_timeout: int | None = None
+    sqs_managed_sse: bool = True
+
+    def attributes(self, dead_letter_arn: str | None = None) -> dict[str, str]:
+        """``CreateQueue`` attributes; with ``dead_letter_arn``, the redrive policy to it
+        after :data:`MAX_RECEIVE_COUNT` receives."""
+        attributes = {
+            "MessageRetentionPeriod": str(self.message_retention_seconds),
+            "SqsManagedSseEnabled": "true" if self.sqs_managed_sse else "false",
+        }
+        if self.visibility_timeout is not None:
+            attributes["VisibilityTimeout"] = str(self.visibility_timeout)
+        if dead_letter_arn is not None:
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+            )
+        return attributes
+
+
+#: The Lambda's timeout; the queue's visibility timeout covers six of them plus the window.
+FUNCTION_TIMEOUT_SECONDS = 120
+#: Messages per invocation, and how long Lambda may wait to fill a batch.
+BATCH_SIZE = 100
+BATCHING_WINDOW_SECONDS = 20
+#: Receives before SQS moves a message to the DLQ (the source object stays where it is).
+MAX_RECEIVE_COUNT = 5
+MOVE_QUEUE = QueueSpec(message_retention_seconds=4 * 86_400, visibility_timeout=750)
+#: 14 days, SQS's maximum: time to fix the cause and redrive.
+DEAD_LETTER_QUEUE = QueueSpec(message_retention_seconds=14 * 86_400)
+
+
+def mover_environment(
+    partition_root: str = DEFAULT_PARTITION_ROOT,
+    source_pattern: str = DEFAULT_SOURCE_PATTERN,
+    concurrency: int = 32,
+    max_attempts: int = 6,
+) -> dict[str, str]:
+    """The Lambda's environment variables as the template sets them (its parameter
+    defaults are this function's defaults); :func:`s3logs_athena.mover.load_settings`
+    reads them."""
+    return {
+        "MOVER_PARTITION_ROOT": partition_root,
+        "MOVER_SOURCE_PATTERN": source_pattern,
+        "MOVER_CONCURRENCY": str(concurrency),
+        "MOVER_MAX_ATTEMPTS": str(max_attempts),
+    }

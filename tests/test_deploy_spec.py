@@ -1,0 +1,100 @@
+"""``s3logs_athena.deploy_spec`` says what ``infra/template.yaml`` says.
+
+The demo builds the event path from deploy_spec; these tests resolve the SAM template with
+its parameter defaults (and with other values) and compare, so neither can change alone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from s3logs_athena.deploy_spec import (
+    BATCH_SIZE,
+    BATCHING_WINDOW_SECONDS,
+    DEAD_LETTER_QUEUE,
+    FUNCTION_TIMEOUT_SECONDS,
+    MAX_RECEIVE_COUNT,
+    MOVE_QUEUE,
+    mover_environment,
+    object_created_pattern,
+)
+
+template_support = pytest.importorskip("s3logs_athena.testing.template")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = template_support.load_template()
+    return loaded
+
+
+@pytest.mark.parametrize("root", ["PartitionedLogs/", "logs/by-day/"])
+def test_the_rule_pattern_is_the_templates(root: str) -> None:
+    assert template_support.rule_pattern("central-logs", root) == object_created_pattern(
+        "central-logs", root
+    )
+
+
+def test_the_queues_are_the_templates(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    queue = resources["MoveQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] == MOVE_QUEUE.visibility_timeout
+    assert queue["MessageRetentionPeriod"] == MOVE_QUEUE.message_retention_seconds
+    assert queue["SqsManagedSseEnabled"] is MOVE_QUEUE.sqs_managed_sse
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["DeadLetterQueue", "Arn"]
+    }
+    dlq = resources["DeadLetterQueue"]["Properties"]
+    assert dlq == {
+        "SqsManagedSseEnabled": DEAD_LETTER_QUEUE.sqs_managed_sse,
+        "MessageRetentionPeriod": DEAD_LETTER_QUEUE.message_retention_seconds,
+    }
+    assert DEAD_LETTER_QUEUE.visibility_timeout is None
+
+
+def test_the_event_source_and_timeout_are_the_templates(template: dict[str, Any]) -> None:
+    function = template["Resources"]["MoverFunction"]["Properties"]
+    source = function["Events"]["Queue"]["Properties"]
+    assert source["BatchSize"] == BATCH_SIZE
+    assert source["MaximumBatchingWindowInSeconds"] == BATCHING_WINDOW_SECONDS
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert template["Globals"]["Function"]["Timeout"] == FUNCTION_TIMEOUT_SECONDS
+
+
+def test_the_mover_environment_is_the_templates(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["MoverFunction"]["Properties"]["Environment"]["Variables"]
+    defaults = template_support.Resolver(template).resolve(variables)
+    assert {name: str(value) for name, value in defaults.items()} == mover_environment()
+    given = {"PartitionRoot": "logs/p/", "SourceKeyPattern": "raw/{bucket}/",
+             "MoverConcurrency": 8, "MaxAttempts": 3}  # fmt: skip
+    resolved = template_support.Resolver(template, given).resolve(variables)
+    assert {name: str(value) for name, value in resolved.items()} == mover_environment(
+        "logs/p/", "raw/{bucket}/", 8, 3
+    )
+
+
+def test_the_demo_creates_queues_with_these_attributes() -> None:
+    from s3logs_athena.demo.pipeline import build_pipeline
+
+    with mock_aws():
+        pipeline = build_pipeline("central-logs")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        got = sqs.get_queue_attributes(QueueUrl=pipeline.queue_url, AttributeNames=["All"])
+        attributes = got["Attributes"]
+        assert attributes["VisibilityTimeout"] == "750"
+        assert attributes["MessageRetentionPeriod"] == str(4 * 86_400)
+        assert json.loads(attributes["RedrivePolicy"]) == {
+            "deadLetterTargetArn": pipeline.dlq_arn,
+            "maxReceiveCount": MAX_RECEIVE_COUNT,
+        }
+        events = boto3.client("events", region_name="us-east-1")
+        rule = events.describe_rule(Name=pipeline.rule_name)
+        assert json.loads(rule["EventPattern"]) == object_created_pattern("central-logs")
+        (target,) = events.list_targets_by_rule(Rule=pipeline.rule_name)["Targets"]
+        assert target["Arn"] == pipeline.queue_arn
