@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .template_options import param_option
+from .template_options import engine_location_options, param_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,24 +81,7 @@ def _summary(result: QueryResult) -> str:
     show_default=True,
     help="json: a list of row objects.",
 )
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB: the cache directory [default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
-)
-@click.option("--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP].")
-@click.option(
-    "--output-location", default=None, help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT]."
-)
-@click.option("--region", default=None, help="Athena region [default: AWS config].")
-@click.option(
-    "--reuse-minutes",
-    type=int,
-    default=None,
-    help="Athena: reuse a result of the same query up to this many minutes old.",
-)
+@engine_location_options
 @click.option("--show-sql", is_flag=True, help="Print the SQL that ran on stderr.")
 def run(
     name: str,

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from .cache_cmds import parse_day
+from .template_options import engine_location_options
 
 if TYPE_CHECKING:
     from ..report_data import ReportData, ReportOptions
@@ -67,24 +68,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
     show_default=True,
     help="The HTML file to write (self-contained: opens offline).",
 )
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB: the cache directory [default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
-)
-@click.option("--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP].")
-@click.option(
-    "--output-location", default=None, help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT]."
-)
-@click.option("--region", default=None, help="Athena region [default: AWS config].")
-@click.option(
-    "--reuse-minutes",
-    type=click.IntRange(1, 10080),
-    default=None,
-    help="Athena: reuse results of the same queries up to this many minutes old.",
-)
+@engine_location_options
 @click.option("--database", default=None, help="Database of the table [s3_access_logs_db].")
 @click.option("--table", default=None, help="Table over the partitioned logs [s3_access_logs].")
 @click.option(

@@ -1,4 +1,5 @@
-"""Command-line options shared by the ``query`` subcommands (``render``, ``run``).
+"""Command-line options shared by the commands that render and run templates (``query
+render``, ``query run``, ``report``).
 
 ``--param KEY=VALUE`` (repeatable, ``-p`` for short) collects template parameters as text;
 the template parses and validates them (:mod:`s3logs_athena.params`), so a bad value gets
@@ -8,11 +9,12 @@ the same message from every subcommand.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["dialect_option", "param_option", "parse_param_pairs"]
+__all__ = ["dialect_option", "engine_location_options", "param_option", "parse_param_pairs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,3 +66,38 @@ def dialect_option(function: F) -> F:
         show_default=True,
         help="SQL dialect to write.",
     )(function)
+
+
+_ENGINE_LOCATION_OPTIONS = (
+    click.option(
+        "--cache",
+        "cache_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="DuckDB: the cache directory "
+        "[default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
+    ),
+    click.option(
+        "--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP]."
+    ),
+    click.option(
+        "--output-location",
+        default=None,
+        help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT].",
+    ),
+    click.option("--region", default=None, help="Athena region [default: AWS config]."),
+    click.option(
+        "--reuse-minutes",
+        type=click.IntRange(1, 10080),
+        default=None,
+        help="Athena: reuse a result of the same query up to this many minutes old (max 7 days).",
+    ),
+)
+
+
+def engine_location_options(function: F) -> F:
+    """Add where each engine reads: ``--cache`` (DuckDB) and ``--workgroup``,
+    ``--output-location``, ``--region``, ``--reuse-minutes`` (Athena)."""
+    for option in reversed(_ENGINE_LOCATION_OPTIONS):
+        function = option(function)
+    return function
