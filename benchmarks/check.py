@@ -31,6 +31,7 @@ count: the second has twice the buckets (more objects the way real buckets grow)
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import time
@@ -205,6 +206,7 @@ def serve(channel: Connection, buckets: int, days: int, per_partition: int, plai
     for key, data in objects:
         backend.put_object(BUCKET, key, data)
     seeded = time.perf_counter() - started
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines (404s too)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -247,11 +249,11 @@ def naive_check(s3: Any, config: CheckConfig) -> set[tuple[str, str]]:
         elif config.in_scope(parsed.day, parsed.bucket):
             by_name[parsed.bucket, parsed.file_name].append((parsed, item))
     for copies in by_name.values():
-        kept = kept_copy(copies, config.max_lag_days) if len(copies) > 1 else 0
+        kept = kept_copy(copies, config.placement_lag_days) if len(copies) > 1 else 0
         for index, (target, item) in enumerate(copies):
             if index != kept:
                 findings.add(("duplicate", item.key))
-            elif placement_problem(target, config.max_lag_days):
+            elif placement_problem(target, config.placement_lag_days):
                 findings.add(("misplaced", item.key))
     return findings
 
