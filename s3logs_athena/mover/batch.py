@@ -79,22 +79,35 @@ def resolve_key(s3: S3Client, obj: ObjectRef, settings: MoverSettings) -> str:
     return parseable[0]
 
 
+def _not_moved(
+    obj: ObjectRef, *, attempts: int, elapsed: float, error: str, code: str
+) -> MoveResult:
+    """A failed result for an object the move never got a hold of."""
+    return MoveResult(
+        outcome=MoveOutcome.FAILED,
+        bucket=obj.bucket,
+        key=obj.raw_key,
+        target_bucket=None,
+        target_key=None,
+        attempts=attempts,
+        elapsed=elapsed,
+        error=error,
+        error_code=code,
+    )
+
+
 def _move(
     s3: S3Client, obj: ObjectRef, settings: MoverSettings, deadline: float | None
 ) -> MoveResult:
     started = time.monotonic()
     try:
         if deadline is not None and started >= deadline:
-            return MoveResult(
-                outcome=MoveOutcome.FAILED,
-                bucket=obj.bucket,
-                key=obj.raw_key,
-                target_bucket=None,
-                target_key=None,
+            return _not_moved(
+                obj,
                 attempts=0,
                 elapsed=0.0,
                 error="not started: the invocation is out of time",
-                error_code="OutOfTime",
+                code="OutOfTime",
             )
         key = resolve_key(s3, obj, settings)
         return move_object(
@@ -109,16 +122,12 @@ def _move(
             retry=settings.retry,
         )
     except Exception as exc:  # a bug must not take the whole batch down
-        return MoveResult(
-            outcome=MoveOutcome.FAILED,
-            bucket=obj.bucket,
-            key=obj.raw_key,
-            target_bucket=None,
-            target_key=None,
+        return _not_moved(
+            obj,
             attempts=1,
             elapsed=time.monotonic() - started,
             error=f"unexpected {type(exc).__name__}: {exc}",
-            error_code=type(exc).__name__,
+            code=type(exc).__name__,
         )
 
 
