@@ -3,7 +3,7 @@ report and demo tests).
 
 Every expected figure comes from ``dataset.truth`` or from the generated records themselves,
 never from SQL; every actual figure is a row the report's queries returned (or derived from
-them by :mod:`s3logs_athena.report_data`), and the HTML must show it.
+them by :mod:`s3logs_athena.report.data`), and the HTML must show it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 
 from s3logs_athena.generator import GeneratedDataset, generate
 from s3logs_athena.generator.config import GeneratorConfig
-from s3logs_athena.report_data import ReportData
+from s3logs_athena.report.data import ReportData
 
 SMALL = GeneratorConfig(buckets=3, days=2, objects_per_day=8, records_per_object=60, seed=11)
 

@@ -12,8 +12,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from s3logs_athena.check import CheckConfig, Kind, Projection, RowCount, row_count_sql, run_check
 from s3logs_athena.check.athena import PyAthenaRowCounter
-from s3logs_athena.ddl_apply import connect_athena
 from s3logs_athena.errors import InputError, QueryError
+from s3logs_athena.table.apply import connect_athena
 from tests.check_support import LOG_BUCKET, body, s3, seed
 
 __all__ = ["s3"]

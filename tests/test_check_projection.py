@@ -12,9 +12,9 @@ from moto import mock_aws
 
 from s3logs_athena.check import Projection, projection_from_args, read_projection
 from s3logs_athena.check.projection import parse_year_range, projection_from_parameters
-from s3logs_athena.ddl import TableSpec, glue_table_input
 from s3logs_athena.errors import InputError
 from s3logs_athena.layout import Layout
+from s3logs_athena.table.ddl import TableSpec, glue_table_input
 
 
 @pytest.fixture

@@ -21,7 +21,11 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from sqlglot import exp
 
-from s3logs_athena.ddl import (
+from s3logs_athena.errors import InputError, LogParseError
+from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD, ValueType, record_regex
+from s3logs_athena.layout import DEFAULT_DATABASE, DEFAULT_TABLE, PARTITION_COLUMNS
+from s3logs_athena.parser import parse_line, split_line
+from s3logs_athena.table.ddl import (
     DEFAULT_YEARS,
     TableSpec,
     alter_statements,
@@ -32,10 +36,6 @@ from s3logs_athena.ddl import (
     table_properties,
     view_statement,
 )
-from s3logs_athena.errors import InputError, LogParseError
-from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD, ValueType, record_regex
-from s3logs_athena.layout import DEFAULT_DATABASE, DEFAULT_TABLE, PARTITION_COLUMNS
-from s3logs_athena.parser import parse_line, split_line
 
 from .conftest import FIXTURES, corpus_log_files
 
@@ -50,7 +50,7 @@ ALTERED = TableSpec(LOCATION, buckets=("app-assets", "app-uploads", "www"), year
 # -- an independent reading of Athena DDL string literals --------------------------------
 #
 # Written from Hive's lexer rule for string literals and BaseSemanticAnalyzer.unescapeSQLString
-# (which Athena's DDL follows), not from s3logs_athena.ddl.hive_string_literal.
+# (which Athena's DDL follows), not from s3logs_athena.table.ddl.hive_string_literal.
 
 # A single-quoted literal: any character but a quote or backslash, or a backslash pair.
 _HIVE_LITERAL = r"'((?:[^'\\]|\\.)*)'"

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 from pyathena.error import OperationalError
 
-from s3logs_athena.ddl import TableSpec, create_statements, view_statement
-from s3logs_athena.ddl_apply import apply_statements, connect_athena
 from s3logs_athena.errors import ConfigError, QueryError
+from s3logs_athena.table.apply import apply_statements, connect_athena
+from s3logs_athena.table.ddl import TableSpec, create_statements, view_statement
 
 SPEC = TableSpec("s3://central-logs/PartitionedLogs/", buckets=("app-assets",))
 

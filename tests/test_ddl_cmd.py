@@ -14,7 +14,7 @@ from pyathena.error import OperationalError
 
 from s3logs_athena.cli import ddl_cmd
 from s3logs_athena.cli.main import cli
-from s3logs_athena.ddl import (
+from s3logs_athena.table.ddl import (
     TableSpec,
     alter_statements,
     create_statements,

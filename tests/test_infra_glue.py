@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from s3logs_athena.ddl import TableSpec, glue_table_input
+from s3logs_athena.table.ddl import TableSpec, glue_table_input
 from s3logs_athena.testing.template import Resolver, load_template
 
 from .conftest import REPO_ROOT

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from s3logs_athena.errors import InputError, ParameterError
-from s3logs_athena.params import COMMON_PARAMS, TemplateParam, parse_time, resolve_params
+from s3logs_athena.templates.params import COMMON_PARAMS, TemplateParam, parse_time, resolve_params
 
 NOW = datetime(2024, 5, 10, 13, 45, 30)
 

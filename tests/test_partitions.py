@@ -10,7 +10,7 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3logs_athena.partitions import (
+from s3logs_athena.templates.partitions import (
     partition_days,
     partition_predicate,
     range_predicate,

@@ -5,9 +5,9 @@ import io
 import json
 from datetime import UTC, datetime
 
+from s3logs_athena.cli.record_output import iso_utc, json_lines, write_csv, write_csv_header
 from s3logs_athena.fields import FIELD_NAMES
 from s3logs_athena.parser import parse_columns
-from s3logs_athena.record_output import iso_utc, json_lines, write_csv, write_csv_header
 
 from .conftest import FIXTURES
 

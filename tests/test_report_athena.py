@@ -29,7 +29,7 @@ from s3logs_athena.cache import ingest
 from s3logs_athena.cli.main import cli
 from s3logs_athena.engines.athena import AthenaEngine
 from s3logs_athena.generator import GeneratedDataset
-from s3logs_athena.report_data import REPORT_QUERIES, ReportData, ReportOptions, run_report
+from s3logs_athena.report.data import REPORT_QUERIES, ReportData, ReportOptions, run_report
 from s3logs_athena.templates import render_template
 
 from .report_support import assert_report_matches_truth, small_dataset, write_partitions

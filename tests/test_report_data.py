@@ -10,7 +10,7 @@ import pytest
 from s3logs_athena.cache import ingest
 from s3logs_athena.errors import InputError
 from s3logs_athena.generator import GeneratedDataset
-from s3logs_athena.report_data import REPORT_QUERIES, ReportData, ReportOptions, run_report
+from s3logs_athena.report.data import REPORT_QUERIES, ReportData, ReportOptions, run_report
 
 from .report_support import assert_report_matches_truth, small_dataset, write_partitions
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3logs_athena.errors import TemplateError
-from s3logs_athena.partitions import REQUEST_TIME_SQL
-from s3logs_athena.sqldialect import install_duckdb_macros, parse_athena, to_duckdb
+from s3logs_athena.templates.dialect import install_duckdb_macros, parse_athena, to_duckdb
+from s3logs_athena.templates.partitions import REQUEST_TIME_SQL
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pyathena.formatter import _escape_trino
 from sqlglot import exp
 
 from s3logs_athena.errors import TemplateError
-from s3logs_athena.sqlquote import Sql, in_list, quote_identifier, sql_literal
+from s3logs_athena.templates.quoting import Sql, in_list, quote_identifier, sql_literal
 
 _DUCKDB = duckdb.connect()
 

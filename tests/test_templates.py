@@ -19,8 +19,6 @@ from sqlglot import exp
 from s3logs_athena.errors import InputError, ParameterError, TemplateError
 from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD
 from s3logs_athena.parser import parse_line, split_line
-from s3logs_athena.partitions import partition_days
-from s3logs_athena.sqldialect import install_duckdb_macros, parse_athena
 from s3logs_athena.templates import (
     QueryTemplate,
     get_template,
@@ -28,6 +26,8 @@ from s3logs_athena.templates import (
     load_templates,
     render_template,
 )
+from s3logs_athena.templates.dialect import install_duckdb_macros, parse_athena
+from s3logs_athena.templates.partitions import partition_days
 
 from .conftest import FIXTURES
 

@@ -249,7 +249,7 @@ def check(
     if athena:
         name = athena_table or projection_from_table or f"{DEFAULT_DATABASE}.{DEFAULT_TABLE}"
         database, table = split_table_name(name)
-        from ..ddl_apply import connect_athena
+        from ..table.apply import connect_athena
 
         row_counter = PyAthenaRowCounter(
             database,

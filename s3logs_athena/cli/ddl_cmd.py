@@ -6,7 +6,10 @@ import json
 
 import click
 
-from ..ddl import (
+from ..errors import InputError
+from ..layout import DEFAULT_DATABASE, DEFAULT_TABLE
+from ..table.apply import AthenaConnection, apply_statements, connect_athena
+from ..table.ddl import (
     DEFAULT_YEARS,
     BucketProjection,
     TableSpec,
@@ -16,9 +19,6 @@ from ..ddl import (
     render_script,
     view_statement,
 )
-from ..ddl_apply import AthenaConnection, apply_statements, connect_athena
-from ..errors import InputError
-from ..layout import DEFAULT_DATABASE, DEFAULT_TABLE
 
 
 def _buckets(text: str | None) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import click
 from ..errors import InputError
 from ..fields import LOG_FIELDS, TRAILING_FIELD, ValueType
 from ..parser import Columns, ParseReport, iter_line_batches, parse_columns
-from ..record_output import FORMATS, write_csv, write_csv_header, write_jsonl
+from .record_output import FORMATS, write_csv, write_csv_header, write_jsonl
 
 STDIN = "-"
 

@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ..templates import CATEGORIES, describe_params, get_template, list_templates, render_template
+from ..templates.catalog import (
+    CATEGORIES,
+    describe_params,
+    get_template,
+    list_templates,
+    render_template,
+)
 from .template_options import dialect_option, param_option
 
 __all__ = ["EXTRA_COMMANDS", "query"]
@@ -110,7 +116,7 @@ def render_command(name: str, params: dict[str, str], dialect: str) -> None:
     """Print the SQL of template NAME for the given parameters.
 
     The output is one SELECT statement, ready for the Athena console or DuckDB (which also
-    needs the macros in s3logs_athena.sqldialect.DUCKDB_MACROS for ip-activity).
+    needs the macros in s3logs_athena.templates.dialect.DUCKDB_MACROS for ip-activity).
     """
     rendered = render_template(name, params, dialect="duckdb" if dialect == "duckdb" else "athena")
     click.echo(rendered.sql)

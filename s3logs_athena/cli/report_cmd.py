@@ -14,7 +14,7 @@ from .cache_cmds import parse_day
 from .template_options import engine_location_options
 
 if TYPE_CHECKING:
-    from ..report_data import ReportData, ReportOptions
+    from ..report.data import ReportData, ReportOptions
 
 _stderr = Console(stderr=True, soft_wrap=True)
 
@@ -29,7 +29,7 @@ def print_summary(data: ReportData, console: Console) -> None:
 
 def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
     """Run the report's queries with a progress bar on ``console``."""
-    from ..report_data import run_report
+    from ..report.data import run_report
 
     with Progress(
         TextColumn("{task.description:<24}"),
@@ -119,7 +119,7 @@ def report(
     DuckDB reads the local cache (fill it with `s3logs-athena sync`; sync one day more on
     each side, as records arrive in the next day's partition); Athena queries the table.
     """
-    from ..report_data import ReportOptions
+    from ..report.data import ReportOptions
 
     bucket_list = tuple(b.strip() for b in buckets.split(",") if b.strip()) if buckets else None
     if buckets is not None and not bucket_list:

@@ -2,7 +2,7 @@
 render``, ``query run``, ``report``).
 
 ``--param KEY=VALUE`` (repeatable, ``-p`` for short) collects template parameters as text;
-the template parses and validates them (:mod:`s3logs_athena.params`), so a bad value gets
+the template parses and validates them (:mod:`s3logs_athena.templates.params`), so a bad value gets
 the same message from every subcommand.
 """
 

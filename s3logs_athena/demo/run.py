@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..cache import SyncReport
     from ..check import CheckReport
     from ..generator import GeneratedDataset, GeneratorConfig
-    from ..report_data import ReportData
+    from ..report.data import ReportData
     from .drain import DrainResult, FaultPlan, Invocation
     from .pipeline import Pipeline
     from .proof import BucketProof
@@ -289,8 +289,8 @@ def _check(result: DemoResult, watch: DemoObserver) -> None:
 def _query(result: DemoResult, watch: DemoObserver) -> None:
     from ..cache import sync
     from ..cache.remote import SyncProgress
-    from ..ddl import TableSpec, create_statements, render_script, view_statement
-    from ..report_data import ReportOptions, run_report
+    from ..report.data import ReportOptions, run_report
+    from ..table.ddl import TableSpec, create_statements, render_script, view_statement
 
     pipeline, dataset = result.pipeline, result.dataset
     assert pipeline is not None and dataset is not None
@@ -325,7 +325,7 @@ def _query(result: DemoResult, watch: DemoObserver) -> None:
 
 
 def _write(result: DemoResult, watch: DemoObserver) -> None:
-    from ..ddl import TableSpec, glue_table_input
+    from ..table.ddl import TableSpec, glue_table_input
 
     pipeline, dataset, report = result.pipeline, result.dataset, result.report
     assert pipeline is not None and dataset is not None and report is not None

@@ -63,7 +63,7 @@ def execute_query(
     reuse_minutes: int | None = None,
 ) -> QueryResult:
     """Render template ``name`` with ``params`` (Athena SQL) and run it on ``engine``."""
-    from ..templates import render_template
+    from ..templates.catalog import render_template
 
     rendered = render_template(name, dict(params or {}), dialect="athena")
     return execute_sql(

@@ -4,7 +4,7 @@ The Athena table ``<database>.<table>`` becomes a DuckDB view with the same colu
 cache's hive-partitioned Parquet files, so a filter on ``year``/``month``/``day``/``bucket``
 prunes whole directories (``EXPLAIN`` shows ``Scanning Files: k/n``) the way Athena's
 partition projection prunes S3 prefixes. The typed view ``<table>_typed`` is created from
-the very DDL Athena gets (:func:`s3logs_athena.ddl.view_statement`), transpiled.
+the very DDL Athena gets (:func:`s3logs_athena.table.ddl.view_statement`), transpiled.
 
 ``bytes_scanned`` is what DuckDB read from the Parquet files (its profiler's
 ``total_bytes_read``); the cost is zero.
@@ -101,7 +101,7 @@ class DuckDBEngine:
         self._views.add((database, table))
 
     def _ensure_typed_view(self, database: str, view: str) -> None:
-        from ..ddl import TableSpec, view_statement
+        from ..table.ddl import TableSpec, view_statement
 
         table = view.removesuffix(_VIEW_SUFFIX)
         self._ensure_table(database, table)

@@ -1,6 +1,6 @@
 """Athena (Trino) SQL to DuckDB SQL for the embedded engine.
 
-The translation itself is :func:`s3logs_athena.sqldialect.to_duckdb` - the same one
+The translation itself is :func:`s3logs_athena.templates.dialect.to_duckdb` - the same one
 ``query render --dialect duckdb`` prints - with its macros installed on the connection. This
 module adapts it to the engine: errors become :class:`~s3logs_athena.errors.QueryError`, and
 :func:`referenced_tables` tells the engine which tables and views to create over the cache.
@@ -13,7 +13,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..errors import QueryError, TemplateError
-from ..sqldialect import install_duckdb_macros, parse_athena, to_duckdb
+from ..templates.dialect import install_duckdb_macros, parse_athena, to_duckdb
 
 __all__ = ["referenced_tables", "register_functions", "to_duckdb_sql"]
 

@@ -12,7 +12,7 @@ placeholders, starting with a jinja comment that holds its metadata in TOML::
     at_most_one_of = [["key", "prefix"]]  # optional: these exclude each other
 
     [params.limit]
-    type = "int"           # see s3logs_athena.params.PARAM_TYPES
+    type = "int"           # see s3logs_athena.templates.params.PARAM_TYPES
     default = 20
     min = 1
     max = 10000
@@ -23,13 +23,15 @@ placeholders, starting with a jinja comment that holds its metadata in TOML::
     -#}
     SELECT ... FROM {{ logs }} WHERE {{ in_range() }} ... LIMIT {{ limit }}
 
-Every template also takes the common parameters (:data:`~s3logs_athena.params.COMMON_PARAMS`:
-``start``, ``end``, ``buckets``, ``database``, ``table``).
+Every template also takes the common parameters
+(:data:`~s3logs_athena.templates.params.COMMON_PARAMS`: ``start``, ``end``, ``buckets``,
+``database``, ``table``).
 
 **Values never become SQL by accident.** Every ``{{ expression }}`` goes through
-:func:`~s3logs_athena.sqlquote.sql_literal` unless it is :class:`~s3logs_athena.sqlquote.Sql`
-(text the helpers below built from literals): ``{{ key }}`` renders ``'it''s'``, never
-``it's``. Control flow (``{% if by == 'bytes' %}``) sees the typed values. Helpers:
+:func:`~s3logs_athena.templates.quoting.sql_literal` unless it is
+:class:`~s3logs_athena.templates.quoting.Sql` (text the helpers below built from
+literals): ``{{ key }}`` renders ``'it''s'``, never ``it's``. Control flow
+(``{% if by == 'bytes' %}``) sees the typed values. Helpers:
 
 ``logs``           the table, ``"<database>"."<table>"``
 ``in_range()``     partition predicates for the range (and buckets) AND the exact time filter;
@@ -56,13 +58,13 @@ from typing import Any, Literal, get_args
 
 import jinja2
 
-from .errors import InputError, TemplateError
+from ..errors import InputError, TemplateError
+from ..resources import resource_dir
+from .dialect import parse_athena, to_duckdb
 from .params import COMMON_PARAMS, PARAM_TYPES, IpNetwork, TemplateParam, did_you_mean
 from .params import resolve_params as _resolve
 from .partitions import REQUEST_TIME_SQL, range_predicate
-from .resources import resource_dir
-from .sqldialect import parse_athena, to_duckdb
-from .sqlquote import Sql, in_list, quote_identifier, sql_literal
+from .quoting import Sql, in_list, quote_identifier, sql_literal
 
 __all__ = [
     "CATEGORIES",
@@ -415,7 +417,7 @@ def render_template(
     of buckets). ``now`` (UTC) anchors relative times; default: the current time.
     Raises :class:`~s3logs_athena.errors.ParameterError` for a missing, unknown or invalid
     parameter and :class:`~s3logs_athena.errors.InputError` for an unknown template.
-    The DuckDB form needs :data:`~s3logs_athena.sqldialect.DUCKDB_MACROS` on the connection.
+    The DuckDB form needs :data:`~s3logs_athena.templates.dialect.DUCKDB_MACROS` on the connection.
     """
     template = name if isinstance(name, QueryTemplate) else get_template(name)
     return template.render(params, dialect=dialect, now=now)

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["Chart", "Section", "chart_spec", "render_report", "write_report"]
 
