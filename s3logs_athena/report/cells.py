@@ -107,7 +107,7 @@ def format_value(value: Any, column: str) -> str:
         if _is_money(column):
             return format_money(number)
         text = f"{number:,}"
-        if _is_bytes(column) and abs(number) >= 1000:
+        if _is_bytes(column) and abs(number) >= 1_000_000:
             text += f" ({human_bytes(number)})"
         return text
     if isinstance(value, float) or (hasattr(value, "dtype") and pd.api.types.is_float(value)):
