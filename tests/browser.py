@@ -12,6 +12,9 @@ word (a run of letters and digits) whose characters the browser put on two lines
 / s``, ``203.0.11 / 3.77``), a chart's axis title drawn across its labels, and a page wider
 than the window. Each problem is a dict with ``kind`` and ``where``.
 
+With ``tooltips=True`` it hovers the first marks of every chart and records each tooltip
+(:data:`HOVER_MARKS`): its text, and the tag names of the elements inside it.
+
 Skips (via :func:`chromium_or_skip`) where Chromium is not installed.
 """
 
@@ -110,6 +113,31 @@ LAYOUT_CHECK = r"""
 })()
 """
 
+#: Hovers up to 12 marks of each chart; returns what each tooltip showed.
+HOVER_MARKS = r"""
+(async () => {
+  const seen = [];
+  for (const chart of document.querySelectorAll('.chart')) {
+    const marks = Array.from(chart.querySelectorAll('.role-mark path, .role-mark rect'));
+    for (const mark of marks.slice(0, 12)) {
+      const box = mark.getBoundingClientRect();
+      const at = {bubbles: true, view: window,
+                  clientX: box.left + box.width / 2, clientY: box.top + box.height / 2};
+      for (const type of ['pointerover', 'mouseover', 'pointermove', 'mousemove']) {
+        mark.dispatchEvent(new MouseEvent(type, at));
+      }
+      await new Promise((done) => setTimeout(done, 150));
+      const tip = document.getElementById('vg-tooltip-element');
+      if (tip) {
+        seen.push({chart: chart.id, text: tip.textContent,
+                   tags: Array.from(tip.querySelectorAll('*'), (e) => e.tagName.toLowerCase())});
+      }
+    }
+  }
+  return seen;
+})()
+"""
+
 _OPEN_DETAILS = "document.querySelectorAll('details').forEach((d) => { d.open = true; }); true"
 
 _FILLS = r"""
@@ -129,6 +157,10 @@ class PageVisit:
     requests: list[str] = field(default_factory=list)
     #: What :data:`LAYOUT_CHECK` found (only with ``layout=True``).
     layout_problems: list[dict[str, str]] = field(default_factory=list)
+    #: What hovering the charts' marks showed (only with ``tooltips=True``).
+    tooltips: list[dict[str, Any]] = field(default_factory=list)
+    #: Whether the page set ``window.pwned`` (what the hostile-value tests' payloads do).
+    pwned: bool = False
     screenshot: bytes = b""
 
 
@@ -194,6 +226,7 @@ def visit(
     height: int = 1600,
     wait: float = 30.0,
     layout: bool = False,
+    tooltips: bool = False,
 ) -> PageVisit:
     """Load ``path`` at ``width`` CSS pixels and collect what happened (see the module
     docstring)."""
@@ -205,11 +238,17 @@ def visit(
         from websockets.sync.client import connect
 
         with connect(page["webSocketDebuggerUrl"], max_size=1 << 26, open_timeout=10) as socket:
-            return _load(_Cdp(socket), path, width, height, wait, layout)
+            return _load(_Cdp(socket), path, width, height, wait, layout, tooltips)
 
 
 def _load(
-    cdp: _Cdp, path: Path, width: int, height: int, wait: float, layout: bool = False
+    cdp: _Cdp,
+    path: Path,
+    width: int,
+    height: int,
+    wait: float,
+    layout: bool = False,
+    tooltips: bool = False,
 ) -> PageVisit:
     for domain in ("Page", "Runtime", "Log", "Network"):
         cdp.call(f"{domain}.enable")
@@ -235,6 +274,12 @@ def _load(
     if layout:
         _evaluate(cdp, _OPEN_DETAILS)
         result.layout_problems = _evaluate(cdp, LAYOUT_CHECK)
+    if tooltips:
+        reply = cdp.call(
+            "Runtime.evaluate", expression=HOVER_MARKS, awaitPromise=True, returnByValue=True
+        )
+        result.tooltips = reply.get("result", {}).get("value") or []
+    result.pwned = bool(_evaluate(cdp, "Boolean(window.pwned)"))
     shot = cdp.call("Page.captureScreenshot", format="png")
     result.screenshot = base64.b64decode(shot["data"])
     _collect(cdp.events, result)

@@ -307,3 +307,33 @@ def test_the_layout_check_finds_broken_words_overflow_and_overlapping_titles(
     seen = visit(path, width=800, layout=True)
     kinds = {problem["kind"] for problem in seen.layout_problems}
     assert {"mid-word", "overflow", "axis-title-overlap"} <= kinds, seen.layout_problems[:5]
+
+
+@pytest.mark.browser
+def test_hostile_values_stay_text_in_chart_tooltips(tmp_path: Path) -> None:
+    """Hovering a bar shows the value as text: no element of it, no script run."""
+    evil = '<img src=x onerror="window.pwned=1">"onmouseover="window.pwned=1" </style>'
+    frame = pd.DataFrame({"useragent": [evil, "aws-cli/2"], "requests": [3, 9]})
+    page = render_report(
+        {"agents": Section("Agents", frame, chart=Chart(x="requests", y="useragent"))},
+        generated_at=FIXED_TIME,
+    )
+    path = tmp_path / "evil.html"
+    path.write_text(page, encoding="utf-8")
+    seen = visit(path, tooltips=True, layout=True)
+    assert seen.charts_state == "ok" and not seen.pwned
+    shown = [tip for tip in seen.tooltips if evil in tip["text"]]
+    assert shown, seen.tooltips
+    assert all(set(tip["tags"]) <= {"table", "tbody", "tr", "td"} for tip in seen.tooltips)
+    assert seen.layout_problems == []
+
+
+def test_options_and_commands_in_notes_are_code_that_does_not_break() -> None:
+    page = render_report(
+        {"x": Section("X", pd.DataFrame({"a": [1]}), note="Set --bulk-min-bytes <b>here</b>.")},
+        notice="Fill it with s3logs-athena sync.",
+        generated_at=FIXED_TIME,
+    )
+    assert '<p class="note">Set <code>--bulk-min-bytes</code> &lt;b&gt;here&lt;/b&gt;.</p>' in page
+    assert '<p class="notice">Fill it with <code>s3logs-athena sync</code>.</p>' in page
+    assert "white-space: nowrap; }" in page.split("code {", 1)[1].split("\n", 1)[0]

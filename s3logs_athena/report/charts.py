@@ -37,7 +37,7 @@ _LABEL_LIMIT = 300
 _BAND = 24
 _BYTES_LABEL = "format(datum.value, '~s') + 'B'"
 #: Long category labels (ARNs) lose their middle, not their end: the end tells them apart.
-_LABEL_CHARS = 48
+_LABEL_CHARS = 56
 _SHORT_LABEL = (
     f"length(datum.label) > {_LABEL_CHARS} ? slice(datum.label, 0, {_LABEL_CHARS // 2 - 4}) "
     f"+ '…' + slice(datum.label, -{_LABEL_CHARS // 2 + 3}) : datum.label"

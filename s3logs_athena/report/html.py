@@ -79,6 +79,15 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _prose(text: str) -> str:
+    """Escaped text whose command-line options (``--bulk-min-bytes``) and commands
+    (``s3logs-athena sync``) are code that never breaks at its hyphens."""
+    escaped = html.escape(text)
+    return re.sub(
+        r"(?<![\w-])(--[a-z][a-z-]*|s3logs-athena(?: [a-z]+)?)", r"<code>\1</code>", escaped
+    )
+
+
 def _summary(summary: Mapping[str, Any]) -> str:
     cards = "".join(
         f'<div class="card"><div class="value">{html.escape(format_value(v, str(k)))}</div>'
@@ -117,7 +126,7 @@ def render_report(
         toc.append(f'<li><a href="#{anchor}">{html.escape(section.title)}</a></li>')
         parts = [f'<section id="{anchor}"><h2>{html.escape(section.title)}</h2>']
         if section.note:
-            parts.append(f'<p class="note">{html.escape(section.note)}</p>')
+            parts.append(f'<p class="note">{_prose(section.note)}</p>')
         charted = section.chart_frame if section.chart_frame is not None else section.frame
         if section.chart is not None and not charted.empty:
             chart_id = f"chart-{anchor}"
@@ -138,7 +147,7 @@ def render_report(
         title=html.escape(title),
         subtitle=f'<p class="subtitle">{html.escape(subtitle)}</p>' if subtitle else "",
         generated=html.escape(generated),
-        notice=f'<p class="notice">{html.escape(notice)}</p>' if notice else "",
+        notice=f'<p class="notice">{_prose(notice)}</p>' if notice else "",
         summary=_summary(summary or {}),
         toc="".join(toc),
         body="\n".join(body),
@@ -181,6 +190,7 @@ th.num, td.num { text-align: right; } td.num { font-variant-numeric: tabular-num
 .nw { white-space: nowrap; } th.wide { min-width: 16em; }
 tr.highlight td { background: #fdecea; }
 tr.highlight td:first-child { box-shadow: inset 3px 0 #d62728; }
+code { font: 0.92em ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
 summary { cursor: pointer; color: var(--accent); margin: 6px 0; }
 @media (max-width: 900px) { body { padding: 16px; } nav ol { columns: 1; }
   table { font-size: 12px; } th, td { padding: 3px 4px; } th.wide { min-width: 14em; } }
