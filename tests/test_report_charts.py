@@ -32,7 +32,9 @@ def test_category_axes_keep_their_title_off_the_labels() -> None:
 
 def test_byte_axes_use_the_reports_units() -> None:
     spec = chart_spec(Section("t", TOP, chart=Chart(x="bytes_sent", y="requester")))
-    assert spec["encoding"]["x"]["axis"]["labelExpr"] == "format(datum.value, '~s') + 'B'"
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["labelExpr"] == "format(datum.value, '~s') + 'B'"
+    assert axis["labelOverlap"] == "greedy"  # "64GB" labels never touch
     assert spec["encoding"]["x"]["title"] == "bytes sent"
 
 

@@ -99,7 +99,9 @@ def _channel(
         unit = "utcyearmonthdatehours" if _has_times(frame[column]) else "utcyearmonthdate"
         return channel(column, type="ordinal", timeUnit=unit, **options)
     if kind == "quantitative" and "bytes" in column.lower():
-        options["axis"] = alt.Axis(labelExpr=_BYTES_LABEL)
+        # "64GB" is wider than the number Vega spaces its ticks for: drop labels that touch.
+        options["axis"] = alt.Axis(labelExpr=_BYTES_LABEL, labelOverlap="greedy",
+                                   labelSeparation=8)  # fmt: skip
     elif kind == "nominal":
         axis: dict[str, Any] = {"labelLimit": _LABEL_LIMIT, "labelExpr": _SHORT_LABEL}
         if channel is alt.Y:
