@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 _stderr = Console(stderr=True, soft_wrap=True)
 
+# ReportOptions' defaults (s3logs_athena.report.options), spelled out so that `--help` does
+# not import the report's chart libraries; tests/test_report_cmd.py keeps them equal.
+DEFAULT_BULK_MIN_BYTES_PER_DAY = "10GB"
+DEFAULT_BULK_BASELINE_FACTOR = 4.0
+
 
 def print_summary(data: ReportData, console: Console) -> None:
     """The report's headline figures as a two-column table."""
@@ -75,10 +80,25 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows of top lists."
 )
 @click.option(
-    "--bulk-min-bytes",
-    default="10GiB",
+    "--bulk-per-day",
+    default=DEFAULT_BULK_MIN_BYTES_PER_DAY,
     show_default=True,
-    help="A requester and address whose GETs received this much is a bulk download.",
+    help="A requester and address whose GETs received this much in one UTC day (and "
+    "--bulk-factor times its typical day) made a bulk download.",
+)
+@click.option(
+    "--bulk-factor",
+    type=click.FloatRange(1),
+    default=DEFAULT_BULK_BASELINE_FACTOR,
+    show_default=True,
+    help="How many times its typical day (median of its other days in the range) a "
+    "requester and address's day must be to be a bulk download.",
+)
+@click.option(
+    "--bulk-min-bytes",
+    default=None,
+    help="Instead of the per-day rule: a requester and address whose GETs received this much "
+    "over the whole range made a bulk download (e.g. 50GB).",
 )
 @click.option(
     "--burst-min",
@@ -108,7 +128,9 @@ def report(
     database: str | None,
     table: str | None,
     top: int,
-    bulk_min_bytes: str,
+    bulk_per_day: str,
+    bulk_factor: float,
+    bulk_min_bytes: str | None,
     burst_min: int,
     deletion_share: float,
 ) -> None:
@@ -139,6 +161,8 @@ def report(
         database=database,
         table=table,
         top=top,
+        bulk_min_bytes_per_day=bulk_per_day,
+        bulk_baseline_factor=bulk_factor,
         bulk_min_bytes=bulk_min_bytes,
         burst_min_requests=burst_min,
         unusual_deletion_share=deletion_share,
