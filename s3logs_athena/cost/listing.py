@@ -1,0 +1,244 @@
+"""What is stored under partition folders: the listings an estimate needs.
+
+Two questions, for many folders at once: which sub-folders a folder has (the buckets of a
+day, when a query does not name its buckets) and how many objects and bytes lie under a
+partition. :class:`S3Lister` asks S3 with the checker's concurrent, streamed listings
+(:func:`~s3logs_athena.check.listing.iter_unordered`: many listings in flight in a thread
+pool, a bounded number of pages in memory). :class:`LocalLister` answers the same for the
+local cache's directories.
+
+**One big partition is listed in parallel too.** S3 returns at most 1,000 keys per request
+and a listing's pages come one after another, so a day and bucket with 500,000 log objects
+would take 500 sequential requests. Log object names start with their delivery hour
+(``2024-05-01-13-...``): when a partition's first page is not its last, the rest of it is
+listed as up to 24 key ranges, split at the hours, at once. The ranges cover every key after
+the first page, whatever its name (a key outside the naming scheme lands in some range), so
+nothing is missed or counted twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..check.aws import aws_errors
+from ..check.listing import ListedObject, Page, iter_unordered
+
+__all__ = ["Lister", "LocalLister", "S3Lister", "Totals", "split_points"]
+
+_PAGE_SIZE = 1000
+_HOUR_NAME = re.compile(r"(\d{4}-\d\d-\d\d)-(\d\d)")
+#: The largest code point: a StartAfter that sorts after every key starting with a prefix.
+_LAST = "\U0010ffff"
+
+
+@dataclass
+class Totals:
+    """Objects and bytes under one folder."""
+
+    objects: int = 0
+    bytes: int = 0
+
+    def add(self, size: int) -> None:
+        self.objects += 1
+        self.bytes += size
+
+
+class Lister(Protocol):
+    def folders(self, parents: Sequence[str]) -> dict[str, list[str]]:
+        """Each parent folder's child folder names (no trailing ``/``)."""
+        ...
+
+    def totals(self, folders: Sequence[str]) -> dict[str, Totals]:
+        """Objects and bytes under each folder (recursively)."""
+        ...
+
+
+def split_points(prefix: str, after_key: str) -> list[str]:
+    """Keys at which to split the rest of a partition listed up to ``after_key``: the
+    starts of the delivery hours after ``after_key``'s (none if its name has no hour)."""
+    match = _HOUR_NAME.match(after_key[len(prefix) :])
+    if match is None:
+        return []
+    day, hour = match[1], int(match[2])
+    return [f"{prefix}{day}-{h:02d}" for h in range(hour + 1, 24)]
+
+
+def _just_below(key: str) -> str:
+    """A StartAfter that sorts before ``key`` and after every key smaller than it that does
+    not start with ``key[:-1] + chr(ord(key[-1]) - 1) + U+10FFFF`` (kept out by the caller)."""
+    return key[:-1] + chr(ord(key[-1]) - 1) + _LAST
+
+
+class S3Lister:
+    """Folder and size listings of S3 prefixes (``s3://bucket/key/`` URIs), ``concurrency``
+    requests at a time. ``s3`` is a boto3 S3 client sized for that many threads (see
+    :func:`~s3logs_athena.check.client.make_s3_client`)."""
+
+    def __init__(self, s3: Any, *, concurrency: int = 32, split: bool = True) -> None:
+        self.s3 = s3
+        self.concurrency = max(1, concurrency)
+        self.split = split
+        #: ListObjectsV2 requests made (what the estimate itself cost).
+        self.requests = 0
+        # Answers already listed: the report estimates many queries over the same days.
+        self._folders: dict[str, list[str]] = {}
+        self._totals: dict[str, Totals] = {}
+
+    @staticmethod
+    def _split_uri(uri: str) -> tuple[str, str]:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        return bucket, key
+
+    def _pages(
+        self,
+        uri: str,
+        *,
+        delimiter: str | None = None,
+        start_after: str | None = None,
+        stop_at: str | None = None,
+        max_pages: int | None = None,
+    ) -> Iterator[Page]:
+        """One listing's pages: keys under ``uri`` after ``start_after``, below ``stop_at``."""
+        bucket, prefix = self._split_uri(uri)
+        arguments: dict[str, Any] = {
+            "Bucket": bucket,
+            "Prefix": prefix,
+            "PaginationConfig": {"PageSize": _PAGE_SIZE},
+        }
+        if delimiter:
+            arguments["Delimiter"] = delimiter
+        if start_after:
+            arguments["StartAfter"] = start_after
+        pages = iter(self.s3.get_paginator("list_objects_v2").paginate(**arguments))
+        fetched = 0
+        while max_pages is None or fetched < max_pages:
+            with aws_errors("ListObjectsV2", bucket=bucket):
+                response = next(pages, None)
+            if response is None:
+                return
+            self.requests += 1
+            fetched += 1
+            objects = [
+                ListedObject(i["Key"], i["Size"], i.get("ETag", "").strip('"'), i["LastModified"])
+                for i in response.get("Contents", ())
+            ]
+            floor = start_after if start_after is not None else ""
+            inside = [o for o in objects if o.key > floor and (stop_at is None or o.key < stop_at)]
+            folders = [p["Prefix"] for p in response.get("CommonPrefixes", ())]
+            yield Page(uri, inside, folders)
+            if not response.get("IsTruncated") or (
+                stop_at is not None and objects and objects[-1].key >= stop_at
+            ):
+                return
+        # A first page of a partition that continues: the caller lists the rest.
+        yield Page(uri, [], [_CONTINUES])
+
+    def _run(self, listings: Sequence[Callable[[], Iterator[Page]]]) -> Iterator[Page]:
+        if not listings:
+            return
+        workers = min(self.concurrency, len(listings) * 2)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="estimate") as pool:
+            yield from iter_unordered(pool, listings, max_open=self.concurrency)
+
+    def folders(self, parents: Sequence[str]) -> dict[str, list[str]]:
+        missing = [p for p in dict.fromkeys(parents) if p not in self._folders]
+        self._folders.update(self._list_folders(missing))
+        return {parent: self._folders[parent] for parent in parents}
+
+    def totals(self, folders: Sequence[str]) -> dict[str, Totals]:
+        missing = [f for f in dict.fromkeys(folders) if f not in self._totals]
+        self._totals.update(self._list_totals(missing))
+        return {folder: self._totals[folder] for folder in folders}
+
+    def _list_folders(self, parents: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {parent: [] for parent in parents}
+
+        def lister(uri: str) -> Callable[[], Iterator[Page]]:
+            return lambda: self._pages(uri, delimiter="/")
+
+        for page in self._run([lister(parent) for parent in found]):
+            _, prefix = self._split_uri(page.prefix)
+            for child in page.common_prefixes:
+                found[page.prefix].append(child[len(prefix) :].rstrip("/"))
+        return found
+
+    def _list_totals(self, folders: Sequence[str]) -> dict[str, Totals]:
+        totals = {folder: Totals() for folder in folders}
+        pending: list[Callable[[], Iterator[Page]]] = []
+
+        def first(uri: str) -> Callable[[], Iterator[Page]]:
+            max_pages = 1 if self.split else None
+            return lambda: self._pages(uri, max_pages=max_pages)
+
+        def ranged(uri: str, start: str, stop: str | None) -> Callable[[], Iterator[Page]]:
+            return lambda: self._pages(uri, start_after=start, stop_at=stop)
+
+        last_keys: dict[str, str] = {}
+        continuing: list[str] = []
+        for page in self._run([first(folder) for folder in totals]):
+            for item in page.objects:
+                totals[page.prefix].add(item.size)
+            if page.objects:
+                last_keys[page.prefix] = page.objects[-1].key
+            if page.common_prefixes == [_CONTINUES]:
+                continuing.append(page.prefix)
+        for uri in continuing:
+            _, prefix = self._split_uri(uri)
+            after = last_keys[uri]
+            points = split_points(prefix, after)
+            starts = [after, *(_just_below(p) for p in points)]
+            stops: list[str | None] = [*points, None]
+            floors = [after, *points]
+            for start, stop, floor in zip(starts, stops, floors, strict=True):
+                pending.append(_floored(ranged(uri, start, stop), floor))
+        for page in self._run(pending):
+            for item in page.objects:
+                totals[page.prefix].add(item.size)
+        return totals
+
+
+#: Marker a first page carries when its listing continues (never a real folder name: S3
+#: folder names in a page end with the delimiter).
+_CONTINUES = "\x00continues"
+
+
+def _floored(make: Callable[[], Iterator[Page]], floor: str) -> Callable[[], Iterator[Page]]:
+    """Drop keys at or below ``floor`` that a range's StartAfter lets through, and keys
+    equal to ``floor`` when it is the previous range's last key."""
+
+    def pages() -> Iterator[Page]:
+        for page in make():
+            yield Page(page.prefix, [o for o in page.objects if o.key >= floor], [])
+
+    return pages
+
+
+class LocalLister:
+    """The same answers for local directories (the cache's Parquet partitions)."""
+
+    def folders(self, parents: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for parent in parents:
+            try:
+                with os.scandir(parent) as entries:
+                    found[parent] = sorted(e.name for e in entries if e.is_dir())
+            except (FileNotFoundError, NotADirectoryError):
+                found[parent] = []
+        return found
+
+    def totals(self, folders: Sequence[str]) -> dict[str, Totals]:
+        totals: dict[str, Totals] = {}
+        for folder in folders:
+            total = totals[folder] = Totals()
+            for root, _dirs, files in os.walk(folder):
+                for name in files:
+                    try:
+                        total.add(os.stat(os.path.join(root, name)).st_size)
+                    except FileNotFoundError:  # pragma: no cover - removed while walking
+                        continue
+        return totals
