@@ -5,7 +5,10 @@ bool, numeric bounds and default, optional parameters present and absent, the ``
 ``at_most_one_of`` groups, with no, one and two buckets, the default and another
 database/table) and several time windows (an hour, a day, across months and a year end, whole
 years), rendered, and every table it reads checked against each bucket projection type
-(``enum`` and ``injected``; year, month and day are always ``integer``):
+(``enum`` and ``injected``; year, month and day are always ``integer``). A parameter the
+template only ever prints as a value (``LIMIT {{ limit }}``, found in its jinja syntax tree)
+becomes one literal whatever its value, so it is rendered with one value; every parameter
+that steers the template (``{% if %}``, a helper's argument) gets all of them. The checks:
 
 1. the scan's partition predicate (see :func:`~s3logs_athena.cost.predicate.find_scans`)
    mentions every integer partition column: Athena prunes a column only on a predicate on
@@ -56,6 +59,7 @@ __all__ = [
     "lint_scans",
     "lint_template",
     "parameter_combinations",
+    "value_only_params",
 ]
 
 BUCKET_PROJECTIONS = ("enum", "injected")
@@ -140,11 +144,45 @@ def _values(param: TemplateParam) -> list[object]:
     return values
 
 
+def value_only_params(template: QueryTemplate) -> frozenset[str]:
+    """Parameters the template only ever prints as a value (``LIMIT {{ limit }}``): they
+    become one literal and cannot change which partitions the SQL reads. Every other use
+    (``{% if by == 'bytes' %}``, a helper's argument) steers the template."""
+    import jinja2
+    from jinja2 import nodes
+
+    tree = jinja2.Environment().parse(template.source)
+    printed: dict[str, int] = {}
+    for output in tree.find_all(nodes.Output):
+        for child in output.nodes:
+            if isinstance(child, nodes.Name):
+                printed[child.name] = printed.get(child.name, 0) + 1
+    used: dict[str, int] = {}
+    for name in tree.find_all(nodes.Name):
+        used[name.name] = used.get(name.name, 0) + 1
+    return frozenset(n for n, count in printed.items() if used.get(n) == count)
+
+
+def _param_values(template: QueryTemplate) -> list[list[object]]:
+    printed = value_only_params(template)
+    values = []
+    for param in template.own_params:
+        options = _values(param)
+        if param.name in printed and len(options) > 1:
+            # One value: absent when it may be (an absent value may drop a clause), else
+            # the default, else the first.
+            keep = None if None in options else param.default
+            options = [keep if keep is not None or None in options else options[0]]
+        values.append(options)
+    return values
+
+
 def parameter_combinations(template: QueryTemplate) -> Iterator[dict[str, object]]:
     """Every combination of representative values of ``template``'s own parameters (absent
-    included), with every bucket choice, table and window, that its metadata allows."""
+    included; one value for a parameter only printed as a value), with every bucket choice,
+    table and window, that its metadata allows."""
     own = template.own_params
-    for values in itertools.product(*(_values(p) for p in own)):
+    for values in itertools.product(*_param_values(template)):
         own_values = {p.name: v for p, v in zip(own, values, strict=True)}
         for buckets, (database, table), (start, end) in itertools.product(
             LINT_BUCKETS, LINT_TABLES, LINT_WINDOWS
@@ -204,15 +242,32 @@ class _Linter:
     def __init__(self, evaluator: PredicateEvaluator) -> None:
         self.evaluator = evaluator
         self.ranges = {"year": LINT_YEARS, "month": (1, 12), "day": (1, 31)}
-        self._selected: dict[str, list[tuple[Any, ...]]] = {}
+        self._selected: dict[str, tuple[list[tuple[Any, ...]], set[date]]] = {}
+        self._found: dict[tuple[object, ...], list[str]] = {}
 
-    def admitted(self, scan: Scan) -> list[tuple[Any, ...]]:
+    def admitted(self, scan: Scan) -> tuple[list[tuple[Any, ...]], set[date]]:
+        """The partitions (and their real days) ``scan`` admits on the lint's projection."""
         key = scan.sql()
         if key not in self._selected:
-            self._selected[key] = self.evaluator.select_grid(scan.predicate, self.ranges)
+            rows = self.evaluator.select_grid(scan.predicate, self.ranges)
+            self._selected[key] = rows, _days(rows)
         return self._selected[key]
 
     def problems(
+        self,
+        scan: Scan,
+        window: tuple[datetime, datetime] | None,
+        buckets: Sequence[str] | None,
+        projection: str,
+    ) -> list[str]:
+        # The same predicate, window, buckets and projection recur (other tables, values
+        # only printed): judged once.
+        key = (scan.sql(), window, tuple(buckets or ()), projection)
+        if key not in self._found:
+            self._found[key] = self._problems(scan, window, buckets, projection)
+        return self._found[key]
+
+    def _problems(
         self,
         scan: Scan,
         window: tuple[datetime, datetime] | None,
@@ -226,7 +281,7 @@ class _Linter:
                 f"no condition on {', '.join(missing)}: Athena would read every projected "
                 f"value of it (predicate: {scan.sql()})"
             )
-        rows = self.admitted(scan)
+        rows, days = self.admitted(scan)
         edges = [r for r in rows if r[0] in LINT_YEARS]
         if edges:
             problems.append(
@@ -236,7 +291,6 @@ class _Linter:
         if window is not None and not edges:
             lower, upper = window
             first, last = lower.date(), (upper - timedelta(microseconds=1)).date()
-            days = _days(rows)
             wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
             lost = sorted(wanted - days)
             if lost:

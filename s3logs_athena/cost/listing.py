@@ -79,10 +79,13 @@ class S3Lister:
     requests at a time. ``s3`` is a boto3 S3 client sized for that many threads (see
     :func:`~s3logs_athena.check.client.make_s3_client`)."""
 
-    def __init__(self, s3: Any, *, concurrency: int = 32, split: bool = True) -> None:
+    def __init__(
+        self, s3: Any, *, concurrency: int = 32, split: bool = True, page_size: int = _PAGE_SIZE
+    ) -> None:
         self.s3 = s3
         self.concurrency = max(1, concurrency)
         self.split = split
+        self.page_size = page_size
         #: ListObjectsV2 requests made (what the estimate itself cost).
         self.requests = 0
         # Answers already listed: the report estimates many queries over the same days.
@@ -108,7 +111,7 @@ class S3Lister:
         arguments: dict[str, Any] = {
             "Bucket": bucket,
             "Prefix": prefix,
-            "PaginationConfig": {"PageSize": _PAGE_SIZE},
+            "PaginationConfig": {"PageSize": self.page_size},
         }
         if delimiter:
             arguments["Delimiter"] = delimiter
