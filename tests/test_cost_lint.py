@@ -53,10 +53,9 @@ def test_the_parameter_space_is_exhaustive() -> None:
     own = {
         (c["key"] is not None, c["prefix"] is not None, c["include_failed"]) for c in combinations
     }
-    assert own == {(k, p, f) for k in (False, True) for p in (False, True) for f in (False, True)} - {
-        (True, True, False),
-        (True, True, True),
-    }  # fmt: skip
+    flags = (False, True)
+    every = {(k, p, f) for k in flags for p in flags for f in flags}
+    assert own == every - {(True, True, False), (True, True, True)}
     assert len(combinations) == 6 * PER_COMBINATION
     history = get_template("object-history")  # exactly one of key, prefix
     assert {(c["key"] is None, c["prefix"] is None) for c in parameter_combinations(history)} == {

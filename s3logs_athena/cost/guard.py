@@ -49,7 +49,7 @@ def _advice(estimate: Estimate) -> str:
     buckets = len(estimate.buckets)
     which = f" (it reads {buckets} buckets)" if buckets > 1 else ""
     return (
-        f"narrow the range with -p start=... -p end=...{days} or name fewer buckets with "
+        f"Narrow the range with -p start=... -p end=...{days} or name fewer buckets with "
         f"-p buckets=a,b{which}, or raise --max-bytes"
     )
 
