@@ -32,8 +32,16 @@ if TYPE_CHECKING:
     from ..cost.estimate import Estimate, StoreResolver
     from ..cost.listing import S3Lister
     from ..cost.stores import PartitionStore
+    from ..report.data import ReportOptions
 
-__all__ = ["CostSettings", "GuardedQuery", "cost_options", "guard_query", "print_comparison"]
+__all__ = [
+    "CostSettings",
+    "GuardedQuery",
+    "cost_options",
+    "guard_query",
+    "guard_report",
+    "print_comparison",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -107,9 +115,11 @@ def _settings(
     )
 
 
-def cost_options(*, limit: bool = True, tables: bool = True) -> Callable[[F], F]:
+def cost_options(
+    *, limit: bool = True, tables: bool = True, dest: str = "cost"
+) -> Callable[[F], F]:
     """Add the cost options (``--max-bytes`` only with ``limit``, ``--table`` only with
-    ``tables``) and pass them as ``cost: CostSettings``."""
+    ``tables``) and pass them as one :class:`CostSettings` argument named ``dest``."""
 
     def decorate(command: F) -> F:
         options = [
@@ -155,7 +165,7 @@ def cost_options(*, limit: bool = True, tables: bool = True) -> Callable[[F], F]
 
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs["cost"] = _settings(
+            kwargs[dest] = _settings(
                 kwargs.pop("cost_max_bytes", None),
                 kwargs.pop("cost_locations"),
                 kwargs.pop("cost_tables", ()),
@@ -201,6 +211,26 @@ def guard_query(
     check_limit(estimate, cost.max_bytes)
     resolved = {k: v for k, v in rendered.params.items() if v is not None}
     return GuardedQuery(resolved, estimate)
+
+
+def guard_report(
+    options: ReportOptions, cost: CostSettings, aws: AwsOptions
+) -> dict[str, Estimate]:
+    """Estimate every query of an Athena report (one listing shared by all) and raise
+    :class:`~s3logs_athena.cost.guard.CostLimitError` when together they are over the limit."""
+    if options.engine != "athena" or not cost.wanted:
+        return {}
+    from ..cost.guard import check_report_limit
+    from ..cost.report import estimate_report
+    from ..layout import DEFAULT_DATABASE
+    from ..report.data import REPORT_QUERIES
+
+    database = options.database or DEFAULT_DATABASE
+    estimates = estimate_report(
+        options, lambda sql, key: cost.estimate(sql, aws, database, REPORT_QUERIES[key])
+    )
+    check_report_limit(estimates, cost.max_bytes)
+    return estimates
 
 
 def print_comparison(

@@ -12,12 +12,19 @@ before it costs anything.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from ..errors import InputError
 from .estimate import Estimate
 from .sizes import format_size, parse_size
 
-__all__ = ["MAX_BYTES_ENV", "CostLimitError", "check_limit", "max_bytes_setting"]
+__all__ = [
+    "MAX_BYTES_ENV",
+    "CostLimitError",
+    "check_limit",
+    "check_report_limit",
+    "max_bytes_setting",
+]
 
 #: Environment variable holding the default ``--max-bytes``.
 MAX_BYTES_ENV = "S3LOGS_ATHENA_MAX_BYTES"
@@ -65,5 +72,26 @@ def check_limit(estimate: Estimate, limit: int | None) -> None:
         f"over the limit of {format_size(limit)} ({limit:,} bytes); nothing was sent to Athena. "
         + _advice(estimate),
         estimate,
+        limit,
+    )
+
+
+def check_report_limit(estimates: Mapping[str, Estimate], limit: int | None) -> None:
+    """Raise :class:`CostLimitError` when a report's queries together can scan more than
+    ``limit`` bytes (the limit is for the whole report, which runs them all)."""
+    total = sum(e.bytes for e in estimates.values())
+    if limit is None or total <= limit or not estimates:
+        return
+    biggest = sorted(estimates.values(), key=lambda e: -e.bytes)[:3]
+    named = ", ".join(f"{e.query} {format_size(e.bytes)}" for e in biggest)
+    first = min((e.first_day for e in estimates.values() if e.first_day), default=None)
+    last = max((e.last_day for e in estimates.values() if e.last_day), default=None)
+    days = f" (partitions {first} to {last})" if first and last else ""
+    raise CostLimitError(
+        f"refused: the report's {len(estimates)} queries can scan up to {format_size(total)} "
+        f"({total:,} bytes) together, over the limit of {format_size(limit)} ({limit:,} "
+        f"bytes); biggest: {named}; nothing was sent to Athena. Narrow --from/--to{days} or "
+        "--buckets, or raise --max-bytes",
+        max(estimates.values(), key=lambda e: e.bytes),
         limit,
     )

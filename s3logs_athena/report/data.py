@@ -31,6 +31,7 @@ from ..layout import validate_bucket_name
 from .html import Chart, Section, write_report
 
 if TYPE_CHECKING:
+    from ..cost.estimate import Estimate
     from ..engines import Engine, QueryResult
 
 __all__ = [
@@ -154,6 +155,8 @@ class ReportData:
     results: dict[str, QueryResult]
     seconds: float = 0.0
     _derived: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: Key -> the estimate made before the run (``report --max-bytes``/``--location``).
+    estimates: dict[str, Estimate] = field(default_factory=dict)
 
     def frame(self, key: str) -> pd.DataFrame:
         return self.results[key].frame
@@ -277,6 +280,8 @@ class ReportData:
     # -- layout ---------------------------------------------------------------------------
 
     def sections(self) -> dict[str, Section]:
+        from ..cost.report import scan_section
+
         options = self.options
         requests = self.frame("requests")
         requesters = self.frame("requesters").head(options.top)
@@ -362,6 +367,7 @@ class ReportData:
                 self.frame("server_errors"),
             ),
             "config-changes": Section("Bucket configuration changes", self.frame("config_changes")),
+            "data-scanned": scan_section(self),
         }
 
     def subtitle(self) -> str:
