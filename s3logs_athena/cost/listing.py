@@ -11,13 +11,14 @@ local cache's directories.
 and a listing's pages come one after another, so a day and bucket with 500,000 log objects
 would take 500 sequential requests. Log object names start with their delivery hour
 (``2024-05-01-13-...``): when a partition's first page is not its last, the rest of it is
-listed as up to 24 key ranges, split at the hours, at once. The ranges cover every key after
-the first page, whatever its name (a key outside the naming scheme lands in some range), so
-nothing is missed or counted twice.
+listed as one prefix listing per remaining hour, at once, plus a probe of each place a key
+outside the naming scheme could sort between them (:func:`split_rest`). The ranges hold every
+key after the first page exactly once, whatever its name.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -28,9 +29,12 @@ from typing import Any, Protocol
 from ..check.aws import aws_errors
 from ..check.listing import ListedObject, Page, iter_unordered
 
-__all__ = ["Lister", "LocalLister", "S3Lister", "Totals", "split_points"]
+__all__ = ["KeyRange", "Lister", "LocalLister", "S3Lister", "Totals", "split_rest"]
 
 _PAGE_SIZE = 1000
+#: Page size of a probe of a gap between two hours, which is nearly always empty: its first
+#: page holds the next hour's first keys, fetched for nothing.
+_PROBE = 50
 _HOUR_NAME = re.compile(r"(\d{4}-\d\d-\d\d)-(\d\d)")
 #: The largest code point: a StartAfter that sorts after every key starting with a prefix.
 _LAST = "\U0010ffff"
@@ -58,20 +62,47 @@ class Lister(Protocol):
         ...
 
 
-def split_points(prefix: str, after_key: str) -> list[str]:
-    """Keys at which to split the rest of a partition listed up to ``after_key``: the
-    starts of the delivery hours after ``after_key``'s (none if its name has no hour)."""
-    match = _HOUR_NAME.match(after_key[len(prefix) :])
-    if match is None:
-        return []
-    day, hour = match[1], int(match[2])
-    return [f"{prefix}{day}-{h:02d}" for h in range(hour + 1, 24)]
+@dataclass(frozen=True)
+class KeyRange:
+    """The keys one listing covers: under ``prefix``, after ``start_after``, below
+    ``stop_at``, except those starting with ``skip`` (another listing has them)."""
+
+    prefix: str
+    start_after: str | None = None
+    stop_at: str | None = None
+    skip: str | None = None
+    page_size: int = _PAGE_SIZE
+
+    def holds(self, key: str) -> bool:
+        return (
+            key.startswith(self.prefix)
+            and (self.start_after is None or key > self.start_after)
+            and (self.stop_at is None or key < self.stop_at)
+            and (self.skip is None or not key.startswith(self.skip))
+        )
 
 
-def _just_below(key: str) -> str:
-    """A StartAfter that sorts before ``key`` and after every key smaller than it that does
-    not start with ``key[:-1] + chr(ord(key[-1]) - 1) + U+10FFFF`` (kept out by the caller)."""
-    return key[:-1] + chr(ord(key[-1]) - 1) + _LAST
+def split_rest(partition: str, after_key: str) -> list[KeyRange]:
+    """Key ranges that together hold exactly once every key under ``partition`` after
+    ``after_key``: one per delivery hour from ``after_key``'s on (plain prefix listings,
+    nothing fetched twice) and, where a key outside the naming scheme could sort between two
+    hours (between ``-09`` and ``-10``, after ``-23``), a probe of that gap. A name without
+    an hour gives one range: the rest of the partition."""
+    match = _HOUR_NAME.match(after_key[len(partition) :])
+    if match is None or int(match[2]) > 23:
+        return [KeyRange(partition, start_after=after_key)]
+    base = f"{partition}{match[1]}-"
+    hours = [f"{base}{h:02d}" for h in range(int(match[2]), 24)]
+    ranges = [KeyRange(hours[0], start_after=after_key), *(KeyRange(h) for h in hours[1:])]
+    for low, high in itertools.pairwise(hours):
+        # Nothing sorts between "...-05*" and "...-06": only where the last characters are
+        # not neighbours can a key fall between two hours.
+        if high != low[:-1] + chr(ord(low[-1]) + 1):
+            ranges.append(
+                KeyRange(partition, low + _LAST, stop_at=high, skip=low, page_size=_PROBE)
+            )
+    ranges.append(KeyRange(partition, hours[-1] + _LAST, skip=hours[-1]))
+    return ranges
 
 
 class S3Lister:
@@ -100,23 +131,23 @@ class S3Lister:
     def _pages(
         self,
         uri: str,
+        keys: KeyRange | None = None,
         *,
         delimiter: str | None = None,
-        start_after: str | None = None,
-        stop_at: str | None = None,
         max_pages: int | None = None,
     ) -> Iterator[Page]:
-        """One listing's pages: keys under ``uri`` after ``start_after``, below ``stop_at``."""
+        """One listing's pages, labelled ``uri``: the folder's keys, or those of ``keys``."""
         bucket, prefix = self._split_uri(uri)
+        keys = keys or KeyRange(prefix, page_size=self.page_size)
         arguments: dict[str, Any] = {
             "Bucket": bucket,
-            "Prefix": prefix,
-            "PaginationConfig": {"PageSize": self.page_size},
+            "Prefix": keys.prefix,
+            "PaginationConfig": {"PageSize": min(keys.page_size, self.page_size)},
         }
         if delimiter:
             arguments["Delimiter"] = delimiter
-        if start_after:
-            arguments["StartAfter"] = start_after
+        if keys.start_after:
+            arguments["StartAfter"] = keys.start_after
         pages = iter(self.s3.get_paginator("list_objects_v2").paginate(**arguments))
         fetched = 0
         while max_pages is None or fetched < max_pages:
@@ -130,13 +161,10 @@ class S3Lister:
                 ListedObject(i["Key"], i["Size"], i.get("ETag", "").strip('"'), i["LastModified"])
                 for i in response.get("Contents", ())
             ]
-            floor = start_after if start_after is not None else ""
-            inside = [o for o in objects if o.key > floor and (stop_at is None or o.key < stop_at)]
             folders = [p["Prefix"] for p in response.get("CommonPrefixes", ())]
-            yield Page(uri, inside, folders)
-            if not response.get("IsTruncated") or (
-                stop_at is not None and objects and objects[-1].key >= stop_at
-            ):
+            yield Page(uri, [o for o in objects if keys.holds(o.key)], folders)
+            past_the_end = keys.stop_at is not None and objects and objects[-1].key >= keys.stop_at
+            if not response.get("IsTruncated") or past_the_end:
                 return
         # A first page of a partition that continues: the caller lists the rest.
         yield Page(uri, [], [_CONTINUES])
@@ -172,14 +200,12 @@ class S3Lister:
 
     def _list_totals(self, folders: Sequence[str]) -> dict[str, Totals]:
         totals = {folder: Totals() for folder in folders}
-        pending: list[Callable[[], Iterator[Page]]] = []
 
         def first(uri: str) -> Callable[[], Iterator[Page]]:
-            max_pages = 1 if self.split else None
-            return lambda: self._pages(uri, max_pages=max_pages)
+            return lambda: self._pages(uri, max_pages=1 if self.split else None)
 
-        def ranged(uri: str, start: str, stop: str | None) -> Callable[[], Iterator[Page]]:
-            return lambda: self._pages(uri, start_after=start, stop_at=stop)
+        def rest(uri: str, keys: KeyRange) -> Callable[[], Iterator[Page]]:
+            return lambda: self._pages(uri, keys)
 
         last_keys: dict[str, str] = {}
         continuing: list[str] = []
@@ -190,15 +216,11 @@ class S3Lister:
                 last_keys[page.prefix] = page.objects[-1].key
             if page.common_prefixes == [_CONTINUES]:
                 continuing.append(page.prefix)
-        for uri in continuing:
-            _, prefix = self._split_uri(uri)
-            after = last_keys[uri]
-            points = split_points(prefix, after)
-            starts = [after, *(_just_below(p) for p in points)]
-            stops: list[str | None] = [*points, None]
-            floors = [after, *points]
-            for start, stop, floor in zip(starts, stops, floors, strict=True):
-                pending.append(_floored(ranged(uri, start, stop), floor))
+        pending = [
+            rest(uri, keys)
+            for uri in continuing
+            for keys in split_rest(self._split_uri(uri)[1], last_keys[uri])
+        ]
         for page in self._run(pending):
             for item in page.objects:
                 totals[page.prefix].add(item.size)
@@ -208,17 +230,6 @@ class S3Lister:
 #: Marker a first page carries when its listing continues (never a real folder name: S3
 #: folder names in a page end with the delimiter).
 _CONTINUES = "\x00continues"
-
-
-def _floored(make: Callable[[], Iterator[Page]], floor: str) -> Callable[[], Iterator[Page]]:
-    """Drop keys at or below ``floor`` that a range's StartAfter lets through, and keys
-    equal to ``floor`` when it is the previous range's last key."""
-
-    def pages() -> Iterator[Page]:
-        for page in make():
-            yield Page(page.prefix, [o for o in page.objects if o.key >= floor], [])
-
-    return pages
 
 
 class LocalLister:
