@@ -189,6 +189,12 @@ def test_json_shape_price_and_upper_bound(s3: Any) -> None:
     assert data["usd"] == pytest.approx(10 / 1024**2 * 6.75)
     assert data["usd_per_tb"] == 6.75
     assert data["scans"][0]["predicate"] == "year = 2024 AND month = 5 AND day BETWEEN 2 AND 3"
+    line = estimate.describe()
+    assert line.startswith("6 partitions (2024-05-02 to 2024-05-03, 3 buckets), 18 objects")
+    assert "an upper bound" in line and "at $6.75/TB" in line
+    accuracy = estimate.accuracy(estimate.bytes // 2)
+    assert accuracy.ratio == pytest.approx(2, rel=0.01) and "the actual" in accuracy.describe()
+    assert estimate.accuracy(0, reused=True).describe().startswith("Athena reused")
 
 
 def test_several_locations_are_summed(s3: Any) -> None:

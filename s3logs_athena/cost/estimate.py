@@ -150,7 +150,8 @@ class Estimate:
         """One line: ``12 partitions, 340 objects, 1.2 GiB: at most $0.0059 ...``."""
         days = ""
         if self.first_day and self.last_day:
-            days = f" ({self.first_day} to {self.last_day}, {len(self.buckets)} buckets)"
+            count = len(self.buckets)
+            days = f" ({self.first_day} to {self.last_day}, {count} bucket{'s' * (count != 1)})"
         return (
             f"{self.partitions:,} partitions{days}, {self.objects:,} objects, "
             f"{format_size(self.bytes)}: at most ${self.usd:.6f} at ${self.usd_per_tb:g}/TB "
