@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from .aws_options import AwsOptions
 from .cache_cmds import parse_day
+from .cost_options import CostSettings, cost_options, guard_report
 from .template_options import engine_location_options
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
 @engine_location_options
 @click.option("--database", default=None, help="Database of the table [s3_access_logs_db].")
 @click.option("--table", default=None, help="Table over the partitioned logs [s3_access_logs].")
+@cost_options(tables=False, dest="cost_settings")
 @click.option(
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows of top lists."
 )
@@ -127,6 +130,7 @@ def report(
     reuse_minutes: int | None,
     database: str | None,
     table: str | None,
+    cost_settings: CostSettings,
     top: int,
     bulk_per_day: str,
     bulk_factor: float,
@@ -167,7 +171,10 @@ def report(
         burst_min_requests=burst_min,
         unusual_deletion_share=deletion_share,
     )
+    # Cost guard (Athena, with --max-bytes/--location): the whole report against the limit.
+    estimates = guard_report(options, cost_settings, AwsOptions(region=region))
     data = run_with_progress(options, _stderr)
+    data.estimates.update(estimates)
     path = data.write_html(out)
     print_summary(data, _stderr)
     scanned = f", {data.bytes_scanned:,} bytes scanned"

@@ -33,6 +33,7 @@ from .html import Section, write_report
 from .options import REPORT_QUERIES, ReportOptions
 
 if TYPE_CHECKING:
+    from ..cost.estimate import Estimate
     from ..engines import Engine, QueryResult
 
 __all__ = [
@@ -54,6 +55,8 @@ class ReportData:
     results: dict[str, QueryResult]
     seconds: float = 0.0
     _derived: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: Key -> the estimate made before the run (``report --max-bytes``/``--location``).
+    estimates: dict[str, Estimate] = field(default_factory=dict)
 
     def frame(self, key: str) -> pd.DataFrame:
         return self.results[key].frame

@@ -63,6 +63,8 @@ def bulk_rule(options: ReportOptions) -> str:
 
 
 def report_sections(data: ReportData) -> dict[str, Section]:
+    from ..cost.report import scan_section
+
     options = data.options
     empty = data.frame("requests").empty
 
@@ -180,6 +182,7 @@ def report_sections(data: ReportData) -> dict[str, Section]:
             data.frame("config_changes"),
             empty=none("None: no bucket configuration was changed in this range."),
         ),
+        "data-scanned": scan_section(data),
     }
 
 
