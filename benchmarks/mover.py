@@ -113,7 +113,7 @@ def main() -> int:
 
         blog_s3 = boto3.client("s3", region_name="us-east-1")
         blog_faults = FaultInjector(
-            FaultRates(latency=args.latency_ms / 1000), enforce_copy_source_if_match=False
+            FaultRates(latency=args.latency_ms / 1000), enforce_conditions=False
         ).install(blog_s3)
         blog_loop(blog_s3, put_batch(plain, "warm-blog", 5), layout)  # a warm client
         blog_faults.sent.clear()
@@ -131,7 +131,7 @@ def main() -> int:
 
         ours_s3 = make_s3_client(args.concurrency)
         ours_faults = FaultInjector(
-            FaultRates(latency=args.latency_ms / 1000), enforce_copy_source_if_match=False
+            FaultRates(latency=args.latency_ms / 1000), enforce_conditions=False
         ).install(ours_s3)
         runtime = MoverRuntime(
             MoverSettings(layout=layout, concurrency=args.concurrency),
