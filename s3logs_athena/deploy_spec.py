@@ -24,9 +24,12 @@ __all__ = [
     "BATCH_SIZE",
     "DEAD_LETTER_QUEUE",
     "FUNCTION_TIMEOUT_SECONDS",
+    "MAXIMUM_CONCURRENCY",
     "MAX_RECEIVE_COUNT",
     "MOVE_QUEUE",
+    "NONCURRENT_VERSION_DAYS",
     "QueueSpec",
+    "log_bucket_lifecycle",
     "mover_environment",
     "object_created_pattern",
 ]
@@ -83,6 +86,35 @@ MAX_RECEIVE_COUNT = 5
 MOVE_QUEUE = QueueSpec(message_retention_seconds=4 * 86_400, visibility_timeout=750)
 #: 14 days, SQS's maximum: time to fix the cause and redrive.
 DEAD_LETTER_QUEUE = QueueSpec(message_retention_seconds=14 * 86_400)
+#: Most invocations the event source runs at once (ScalingConfig.MaximumConcurrency).
+MAXIMUM_CONCURRENCY = 10
+#: Days an overwritten or deleted object of the (versioned) log bucket stays recoverable.
+NONCURRENT_VERSION_DAYS = 7
+
+
+def log_bucket_lifecycle(noncurrent_days: int = NONCURRENT_VERSION_DAYS) -> dict[str, Any]:
+    """The log bucket's lifecycle rules as ``PutBucketLifecycleConfiguration`` takes them
+    (the bucket is versioned): incomplete multipart copies are aborted after 2 days, a
+    noncurrent version - what an overwrite or a delete leaves - expires after
+    ``noncurrent_days``, and a delete marker with nothing left behind it goes too."""
+    everything = {"Prefix": ""}
+    return {
+        "Rules": [
+            {
+                "ID": "abort-incomplete-multipart-copies",
+                "Status": "Enabled",
+                "Filter": everything,
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+            },
+            {
+                "ID": "expire-noncurrent-versions",
+                "Status": "Enabled",
+                "Filter": everything,
+                "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+                "Expiration": {"ExpiredObjectDeleteMarker": True},
+            },
+        ]
+    }
 
 
 def mover_environment(
