@@ -16,7 +16,7 @@ partitioned by each record's request day. The engine serves Athena's relation na
     (requestdatetime, ...)``, ``httpstatus = '403'``): ``-`` for NULL, the time as
     ``06/Feb/2019:00:00:38 +0000`` (UTC), ``bytessent``/``objectsize`` bigint. Unlike
     Athena's raw table it is partitioned by request day too, and an optional field an old
-    log line lacked reads ``-``, not NULL.
+    log line lacked reads ``-``, not NULL (``trailing_fields`` stays NULL).
 
 A filter on ``year``/``month``/``day``/``bucket`` prunes whole directories (``EXPLAIN`` shows
 ``Scanning Files: k/n``) the way Athena's partition projection prunes S3 prefixes.
@@ -66,8 +66,8 @@ def typed_columns_sql() -> str:
 def _raw_expression(column: TypedColumn) -> str:
     field: LogField = column.source
     name = _quote_identifier(column.name)
-    if field.athena_type == "bigint":
-        value = name  # the raw table's bigint columns are NULL for '-' as well
+    if field.athena_type == "bigint" or field is TRAILING_FIELD:
+        value = name  # NULL for '-' in bigint columns; no trailing fields is NULL too
     elif column.trino_type == "timestamp":
         value = f"coalesce(strftime({name}, {_quote_string(_RAW_TIME_FORMAT)}), '-')"
     elif column.trino_type == "varchar":
