@@ -100,6 +100,10 @@ def _print_ingest(report: IngestReport, cache: Path) -> None:
     table.add_row("blank lines", f"{parse.blank:,}")
     table.add_row("unparseable lines", f"{parse.failed:,}")
     table.add_row("partition files written", f"{report.partitions_written:,}")
+    if report.records_in_replaced_partitions:
+        table.add_row(
+            "records left to compacted partitions", f"{report.records_in_replaced_partitions:,}"
+        )
     _stderr.print(table)
     if report.not_log_files:
         shown = ", ".join(report.not_log_files[:5])
