@@ -450,10 +450,13 @@ def _rewrite_without(path: Path, keys: list[str]) -> bool:
     if nothing is left."""
     if not path.exists():
         return False
-    table = pq.ParquetFile(path).read()
-    keep = table.filter(pc.invert(pc.is_in(table[SOURCE_COLUMN], value_set=pa.array(keys))))
-    if keep.num_rows == table.num_rows:
+    wanted = pa.array(keys, type=pa.string())
+    # The bookkeeping column alone first: most files of a batch hold none of the sources.
+    sources = pq.ParquetFile(path).read(columns=[SOURCE_COLUMN])[SOURCE_COLUMN]
+    if not pc.any(pc.is_in(sources, value_set=wanted)).as_py():
         return True
+    table = pq.ParquetFile(path).read()
+    keep = table.filter(pc.invert(pc.is_in(table[SOURCE_COLUMN], value_set=wanted)))
     if not keep.num_rows:
         path.unlink()
         return False
