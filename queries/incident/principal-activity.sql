@@ -32,5 +32,5 @@ SELECT
   {{ as_logged('request_id') }} AS requestid
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND requester = {{ requester }}
+  AND {{ as_logged('requester') }} = {{ requester }}
 ORDER BY request_time, requestid
