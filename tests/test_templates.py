@@ -557,3 +557,17 @@ def test_readme_catalog_lists_every_template() -> None:
     readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
     catalog = readme.split("### Catalog", 1)[1].split("###", 1)[0]
     assert [t.name for t in TEMPLATES if f"| `{t.name}` |" not in catalog] == []
+
+
+def test_as_logged_renders_typed_columns_back_as_logged(tmp_path: Path) -> None:
+    body = "SELECT {{ as_logged('http_status') }} AS httpstatus, {{ as_logged('requester') }} AS r"
+    text = GOOD.split("-#}\n")[0] + "-#}\n" + body + " FROM {{ logs }} WHERE {{ in_range() }}"
+    (template,) = load_templates(write(tmp_path, text)).values()
+    sql = template.render({"start": "2024-05-01", "end": "2024-05-02"}).sql
+    assert "coalesce(CAST(http_status AS varchar), '-') AS httpstatus" in sql
+    assert "coalesce(requester, '-') AS r" in sql
+    for wrong in ("remoteip", "request_time", "x) OR (1=1"):
+        broken = text.replace("'requester'", repr(wrong))
+        (template,) = load_templates(write(tmp_path, broken)).values()
+        with pytest.raises(TemplateError, match="as_logged"):
+            template.render({"start": "2024-05-01", "end": "2024-05-02"})
