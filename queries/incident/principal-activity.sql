@@ -32,5 +32,9 @@ SELECT
   {{ as_logged('request_id') }} AS requestid
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND {{ as_logged('requester') }} = {{ requester }}
+{% if requester == '-' %}
+  AND requester IS NULL
+{% else %}
+  AND requester = {{ requester }}
+{% endif %}
 ORDER BY request_time, requestid
