@@ -56,6 +56,7 @@ OWN = {
     "bucket-config-changes": {"include_failed": "true"},
     "latency-hotspots": {"min_requests": 1},
     "bulk-downloads": {"min_bytes": "1"},
+    "bulk-download-days": {"min_bytes": "1"},
     "new-ips": {"baseline_days": 1},
 }
 RANGES = [

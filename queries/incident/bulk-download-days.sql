@@ -25,15 +25,15 @@ min_bytes = "5GB"
 -#}
 WITH daily AS (
   SELECT
-    requester,
-    remoteip,
-    CAST({{ request_time }} AS date) AS day,
+    {{ as_logged('requester') }} AS requester,
+    {{ as_logged('remote_ip') }} AS remoteip,
+    CAST(request_time AS date) AS day,
     count(DISTINCT bucket) AS buckets,
-    count(DISTINCT bucket || '/' || key) AS objects,
+    count(DISTINCT bucket || '/' || {{ as_logged('key') }}) AS objects,
     count(*) AS requests,
-    coalesce(sum(bytessent), 0) AS bytes_sent,
-    min({{ request_time }}) AS first_seen,
-    max({{ request_time }}) AS last_seen
+    coalesce(sum(bytes_sent), 0) AS bytes_sent,
+    min(request_time) AS first_seen,
+    max(request_time) AS last_seen
   FROM {{ logs }}
   WHERE {{ in_range() }}
     AND operation IN ('REST.GET.OBJECT', 'WEBSITE.GET.OBJECT')
