@@ -196,7 +196,8 @@ def test_an_empty_range_says_why_and_what_the_cache_holds(cache: Path, tmp_path:
     notice = data.notice() or ""
     assert "No log records from 2020-01-01 to 2020-01-02" in notice
     assert "2 days" in notice and "no row matched" in notice
-    assert f"The cache at {cache} holds partitions of 2024-03-04 to 2024-03-06" in notice
+    # the typed cache files records by request day: the dataset's two days
+    assert f"The cache at {cache} holds records of 2024-03-04 to 2024-03-05" in notice
     page = data.write_html(tmp_path / "empty.html").read_text(encoding="utf-8")
     assert '<p class="notice">No log records from 2020-01-01' in page
     assert "No rows. No log records in this range" in page

@@ -238,8 +238,8 @@ def _what_the_data_holds(options: ReportOptions) -> str:
     days = sorted({day for day, _ in partitions})
     buckets = sorted({bucket for _, bucket in partitions})
     text = (
-        f"The cache at {cache} holds partitions of {_days(days)} (the day logs were "
-        f"delivered; a day's records are in its own and the next day's partition)"
+        f"The cache at {cache} holds records of {_days(days)} (UTC days, by request time: "
+        "the typed cache files each record under its own day)"
     )
     if options.buckets and not set(options.buckets) & set(buckets):
         text += f", of the buckets {', '.join(buckets)}"
