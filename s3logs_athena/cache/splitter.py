@@ -38,8 +38,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import LogParseError
+from ..errors import InputError, LogParseError
 from ..fields import FIELD_NAMES, LOG_FIELDS
+from ..logfile import open_log, read_log_bytes
 from ..parser import ParseReport, decode_line, iter_line_batches, split_line
 from .schema import BIGINT_FIELDS, data_schema
 
@@ -195,8 +196,8 @@ def _slow_file(
     """A whole file through the Python parser (odd encodings, stray CRs, byte-order marks)."""
     rows: list[tuple[Any, ...]] = []
     number = 1
-    with path.open("rb") as stream:
-        for batch in iter_line_batches(stream):
+    with path.open("rb") as raw:
+        for batch in iter_line_batches(open_log(raw, source)):
             rows.extend(
                 split_lines_python(
                     batch,
@@ -242,7 +243,13 @@ def split_files_in_pieces(
     chunks: list[bytes] = []
     fast_indexes: list[int] = []
     for index, source in enumerate(files):
-        data = source.path.read_bytes()
+        try:
+            data = read_log_bytes(source.path)
+        except InputError as exc:  # binary, or a damaged gzip: one failure, not the batch's
+            reason = str(exc).removeprefix(f"{source.path}: ")
+            report.add_failure(LogParseError(reason, line="", source=str(source.path)))
+            failures[index] = failures.get(index, 0) + 1
+            continue
         if not _duckdb_friendly(data):
             before = report.failed
             pieces.append(_slow_file(source.path, str(source.path), report, schema, index))

@@ -78,14 +78,15 @@ _ENGINE_LOCATION_OPTIONS = (
         "[default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
     ),
     click.option(
-        "--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP]."
+        "--workgroup",
+        default=None,
+        help="Athena workgroup [default: $S3LOGS_ATHENA_WORKGROUP, then primary].",
     ),
     click.option(
         "--output-location",
         default=None,
         help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT].",
     ),
-    click.option("--region", default=None, help="Athena region [default: AWS config]."),
     click.option(
         "--reuse-minutes",
         type=click.IntRange(1, 10080),
@@ -97,7 +98,8 @@ _ENGINE_LOCATION_OPTIONS = (
 
 def engine_location_options(function: F) -> F:
     """Add where each engine reads: ``--cache`` (DuckDB) and ``--workgroup``,
-    ``--output-location``, ``--region``, ``--reuse-minutes`` (Athena)."""
+    ``--output-location``, ``--reuse-minutes`` (Athena). How Athena is reached
+    (``--region/--profile/--endpoint-url``) comes from :func:`.aws_options.aws_options`."""
     for option in reversed(_ENGINE_LOCATION_OPTIONS):
         function = option(function)
     return function

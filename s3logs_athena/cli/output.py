@@ -1,0 +1,114 @@
+"""What every command's output shares: ``--format table|json``, ``--progress/--no-progress``,
+JSON documents that keep dates as dates, and counts in words ("1 row", "2 rows").
+
+Progress bars go to stderr and only when someone watches (stderr is a terminal), unless
+``--progress``/``--no-progress`` says otherwise; JSON goes to stdout as one document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import Progress, ProgressColumn
+
+__all__ = [
+    "echo_json",
+    "format_option",
+    "json_default",
+    "plural",
+    "progress_bars",
+    "progress_option",
+    "show_progress",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``1,234 rows``."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def json_default(value: Any) -> Any:
+    """JSON for the values commands report: dates as ``2024-03-04``, times as ISO 8601,
+    paths as text, dataclasses and enums by value."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def echo_json(document: Any) -> None:
+    """``document`` as indented JSON on stdout."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=json_default))
+
+
+def format_option(*choices: str, default: str = "table", help: str | None = None) -> Any:
+    """``--format`` with ``choices`` (the command receives ``output: str``)."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help=help
+        or "table: for people; json: one document on stdout with everything (for programs).",
+    )
+
+
+def progress_option(function: F) -> F:
+    """``--progress/--no-progress`` (the command receives ``progress: bool | None``)."""
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Progress bars on stderr (default: when stderr is a terminal).",
+    )(function)
+
+
+def show_progress(flag: bool | None) -> bool:
+    """The ``--progress`` flag, or whether stderr is a terminal."""
+    return sys.stderr.isatty() if flag is None else flag
+
+
+@contextmanager
+def progress_bars(
+    enabled: bool, *columns: ProgressColumn | str, transient: bool = True
+) -> Iterator[Progress]:
+    """A rich :class:`Progress` on stderr, drawn only when ``enabled`` (tasks may be added
+    and advanced either way)."""
+    with Progress(
+        *columns,
+        console=Console(stderr=True),
+        transient=transient,
+        disable=not enabled,
+    ) as progress:
+        yield progress
