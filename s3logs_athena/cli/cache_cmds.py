@@ -21,8 +21,7 @@ from rich.text import Text
 from ..errors import S3LogsError
 from .aws_options import AwsOptions, aws_options
 from .days import DAY_FORMS, parse_day_range
-from .output import echo_json, format_option, plural, progress_bars, progress_option
-from .output import show_progress
+from .output import echo_json, format_option, plural, progress_bars, progress_option, show_progress
 from .safe_text import cell, visible
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
 """``s3logs-athena check``: do the partitions line up with the moved log objects?
 
-Thin: parses options, builds the boto3 clients (``--region/--profile/--endpoint-url`` over the
-environment), calls :func:`s3logs_athena.check.run_check` (or ``check_and_fix``) and prints a rich table
-or one JSON document. Exit 0 when aligned, 1 when anything is misaligned, 2 on usage errors.
+Thin: parses options, builds the boto3 clients (``--region/--profile/--endpoint-url`` over
+the environment), calls :func:`s3logs_athena.check.run_check` (or ``check_and_fix``) and
+prints a rich table or one JSON document. Exit 0 when aligned, 1 when anything is
+misaligned, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..layout import (
 )
 from .aws_options import AwsOptions, aws_options
 from .days import DAY_FORMS, parse_day_range
-from .safe_text import cell, visible
+from .safe_text import cell
 
 __all__ = ["check"]
 

@@ -62,7 +62,7 @@ def parse_day_range(
     last = parse_day(end, to_option, today=today)
     if last < first:
         raise InputError(
-            f"{to_option} {_as_typed(end, last)} is before {from_option} "
-            f"{_as_typed(start, first)}: give the earlier day first"
+            f"{from_option} {_as_typed(start, first)} is after {to_option} "
+            f"{_as_typed(end, last)}: the first day must come before the last"
         )
     return first, last

@@ -102,17 +102,16 @@ def frame_table(frame: pd.DataFrame) -> Table:
     table = Table(show_lines=False)
     numeric = []
     for column in frame.columns:
-        is_number = pd.api.types.is_numeric_dtype(frame[column]) and not (
-            pd.api.types.is_bool_dtype(frame[column])
+        series = frame[column]
+        is_number = pd.api.types.is_numeric_dtype(series) and not (
+            pd.api.types.is_bool_dtype(series)
         )
         numeric.append(is_number)
         table.add_column(cell(column), justify="right" if is_number else "left", overflow="fold")
     for row in zip(*_columns(frame, " "), strict=True):
         table.add_row(
             *(
-                cell("")
-                if value is None
-                else cell(format_number(value) if is_number else value)
+                cell("") if value is None else cell(format_number(value) if is_number else value)
                 for value, is_number in zip(row, numeric, strict=True)
             )
         )
@@ -120,4 +119,13 @@ def frame_table(frame: pd.DataFrame) -> Table:
 
 
 def print_table(frame: pd.DataFrame, console: Console | None = None) -> None:
-    (console or Console(soft_wrap=False)).print(frame_table(frame))
+    """Print the table: to the terminal's width, or (piped, to a file) as wide as the rows
+    need, up to 400 columns, so nothing is folded that a pager could show."""
+    from rich.measure import Measurement
+
+    console = console or Console(soft_wrap=False)
+    table = frame_table(frame)
+    if not console.is_terminal:
+        wanted = Measurement.get(console, console.options.update(width=400), table).maximum
+        console.width = max(80, min(wanted, 400))
+    console.print(table)

@@ -72,7 +72,9 @@ def echo_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=json_default))
 
 
-def format_option(*choices: str, default: str = "table", help: str | None = None) -> Any:
+def format_option(
+    *choices: str, default: str = "table", help: str | None = None
+) -> Callable[[F], F]:
     """``--format`` with ``choices`` (the command receives ``output: str``)."""
     return click.option(
         "--format",

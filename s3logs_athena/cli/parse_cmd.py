@@ -98,9 +98,7 @@ def parse(files: tuple[str, ...], output_format: str, lenient: bool, csv_raw: bo
             write_csv_header(out)
         for source in sources:
             with _open(source) as stream:
-                total.merge(
-                    _parse_one(stream, _display_name(source), out, output_format, csv_raw)
-                )
+                total.merge(_parse_one(stream, _display_name(source), out, output_format, csv_raw))
     _summarize(total, lenient)
 
 

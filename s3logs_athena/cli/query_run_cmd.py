@@ -19,7 +19,7 @@ from .csv_output import csv_raw_option
 from .frame_output import frame_csv, frame_json, print_table
 from .output import plural
 from .safe_text import visible
-from .template_options import engine_location_options, param_option
+from .template_options import engine_location_options, param_option, template_name_argument
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +76,7 @@ def _what_the_cache_holds(cache_dir: Path | None) -> str:
 
 
 @click.command()
-@click.argument("name")
+@template_name_argument
 @click.option(
     "--engine", type=click.Choice(["duckdb", "athena"]), default="duckdb", show_default=True
 )
