@@ -25,15 +25,12 @@ from typing import Any
 
 import click
 
-from ..errors import AwsError, InputError, S3LogsError
+from ..errors import CREDENTIALS_HINT, REGION_HINT, AwsError, InputError, S3LogsError
 from .safe_text import visible
 
-#: What to do when no credentials are found: the same words from every command.
-CREDENTIALS_HINT = (
-    "no AWS credentials found: run `aws configure` (or `aws sso login`), set AWS_PROFILE or "
-    "pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-)
-REGION_HINT = "no AWS region is configured: set AWS_REGION or pass --region"
+#: The one message for missing credentials and for a missing region, from every command.
+NO_CREDENTIALS = f"no AWS credentials found: {CREDENTIALS_HINT}"
+NO_REGION = f"no AWS region is configured: {REGION_HINT}"
 _CREDENTIAL_CODES = {"NoCredentialsError", "PartialCredentialsError"}
 #: Loggers of libraries that log (with tracebacks) errors they also raise to us.
 _NOISY_LOGGERS = ("pyathena", "botocore.credentials")
@@ -50,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "check": "s3logs_athena.cli.check_cmd:check",
     "demo": "s3logs_athena.cli.demo_cmd:demo",
     "report": "s3logs_athena.cli.report_cmd:report",
+    "doctor": "s3logs_athena.cli.doctor_cmd:doctor",
 }
 
 
@@ -79,11 +77,11 @@ def explain(exc: BaseException) -> tuple[int, str] | None:
 
     for link in _chain(exc):
         if isinstance(link, boto.NoCredentialsError | boto.PartialCredentialsError):
-            return 2, CREDENTIALS_HINT
+            return 2, NO_CREDENTIALS
         if isinstance(link, AwsError) and link.code in _CREDENTIAL_CODES:
-            return 2, CREDENTIALS_HINT
+            return 2, NO_CREDENTIALS
         if isinstance(link, boto.NoRegionError):
-            return 2, REGION_HINT
+            return 2, NO_REGION
         if isinstance(link, boto.ProfileNotFound):
             return 2, f"{link}: check --profile / AWS_PROFILE against ~/.aws/config"
     if isinstance(exc, InputError):
