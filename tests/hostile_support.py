@@ -51,7 +51,9 @@ def log_line(
 
 def hostile_lines() -> list[str]:
     """One line per hostile User-Agent (and a few hostile keys), all on 2024-03-01."""
-    lines = [log_line(ua, time=f"01/Mar/2024:10:{n:02d}:00 +0000") for n, ua in enumerate(USER_AGENTS)]
+    lines = [
+        log_line(ua, time=f"01/Mar/2024:10:{n:02d}:00 +0000") for n, ua in enumerate(USER_AGENTS)
+    ]
     lines += [
         log_line(key=f"k/{value}".replace(" ", "%20"), time="01/Mar/2024:11:00:00 +0000")
         for value in ("=cmd", "[/]", "\x1b[2J")

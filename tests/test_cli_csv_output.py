@@ -53,9 +53,7 @@ def test_a_lone_cr_is_quoted_and_rows_round_trip() -> None:
 def test_raw_writes_values_unchanged() -> None:
     out = io.StringIO(newline="")
     CsvWriter(out, raw=True).write_columns([list(FORMULAS)])
-    assert [row[0] for row in csv.reader(io.StringIO(out.getvalue(), newline=""))] == list(
-        FORMULAS
-    )
+    assert [row[0] for row in csv.reader(io.StringIO(out.getvalue(), newline=""))] == list(FORMULAS)
 
 
 def _parse_csv(tmp_path: Path, *extra: str) -> list[dict[str, str]]:
