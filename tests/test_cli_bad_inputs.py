@@ -115,7 +115,7 @@ CASES: dict[str, Case] = {
         2,
         REGION,
         env=NO_REGION,
-    ),  # fmt: skip
+    ),
     # -- no credentials: one exit code, one hint, everywhere ----------------------------
     "query run --engine athena, no credentials": Case(
         ["query", "run", "top-ips", "--engine", "athena", "--output-location", "s3://r/"],
@@ -137,7 +137,7 @@ CASES: dict[str, Case] = {
         2,
         CREDENTIALS,
         env=NO_CREDENTIALS | {"AWS_DEFAULT_REGION": "us-east-1"},
-    ),  # fmt: skip
+    ),
     "ddl --apply, no credentials": Case(
         [
             "ddl",
@@ -152,7 +152,7 @@ CASES: dict[str, Case] = {
         2,
         CREDENTIALS,
         env=NO_CREDENTIALS | {"AWS_DEFAULT_REGION": "us-east-1"},
-    ),  # fmt: skip
+    ),
     "sync, no credentials": Case(
         ["sync", "--log-bucket", "logs", *DAY, "--cache", TMP],
         2,
@@ -219,7 +219,7 @@ CASES: dict[str, Case] = {
         ],
         2,
         ("--from 2024-03-10 is after --to 2024-03-08",),
-    ),  # fmt: skip
+    ),
     "sync reversed relative range": Case(
         ["sync", "--log-bucket", "logs", "--from", "-5d", "--to", "-6d", "--cache", TMP],
         2,
@@ -244,7 +244,7 @@ CASES: dict[str, Case] = {
         ],
         2,
         ("--from 2024-03-06 is after --to 2024-03-05",),
-    ),  # fmt: skip
+    ),
     "check --from not a day": Case(
         ["check", "--log-bucket", "logs", "--from", "March", "--to", "today"],
         2,
@@ -311,7 +311,7 @@ CASES: dict[str, Case] = {
     ),
     "redrive --limit 0": Case(
         ["redrive", "--dlq", DLQ, "--queue", QUEUE, "--limit", "0"], 2, ("--limit",)
-    ),  # fmt: skip
+    ),
     "check --sample without --deep": Case(
         ["check", "--log-bucket", "logs", *DAY, "--sample", "3"], 2, ("--deep",)
     ),
