@@ -108,6 +108,14 @@ def _quiet_closed_stdout() -> None:
         os.close(devnull)
 
 
+def _raise_broken_pipe(console: Any) -> None:
+    """rich's default for a closed stdout is ``SystemExit(1)``; raise ``BrokenPipeError``
+    instead so that :meth:`LazyGroup.invoke` ends quietly with 0, as for any other output.
+    (rich documents ``Console.on_broken_pipe`` as the hook to override.)"""
+    console.quiet = True
+    raise BrokenPipeError
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
@@ -135,6 +143,9 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        from rich.console import Console
+
+        Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign,assignment]
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a closed pipe shows here, not at exit
