@@ -106,11 +106,13 @@ def progress_bars(
     enabled: bool, *columns: ProgressColumn | str, transient: bool = True
 ) -> Iterator[Progress]:
     """A rich :class:`Progress` on stderr, drawn only when ``enabled`` (tasks may be added
-    and advanced either way)."""
+    and advanced either way). Off a terminal (``--progress`` into a file) the final state
+    is kept."""
+    console = Console(stderr=True)
     with Progress(
         *columns,
-        console=Console(stderr=True),
-        transient=transient,
+        console=console,
+        transient=transient and console.is_terminal,
         disable=not enabled,
     ) as progress:
         yield progress
