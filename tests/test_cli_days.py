@@ -46,3 +46,14 @@ def test_a_reversed_range_is_reported_as_typed() -> None:
 
 def test_a_range_of_one_day() -> None:
     assert parse_day_range("today", "today", today=TODAY) == (TODAY, TODAY)
+
+
+def test_a_reversed_query_range_shows_what_was_typed() -> None:
+    from click.testing import CliRunner
+
+    from s3logs_athena.cli.main import cli
+
+    args = ["query", "render", "top-ips", "-p", "start=-1d", "-p", "end=-2d"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "end -2d (" in result.stderr and "start -1d (" in result.stderr
