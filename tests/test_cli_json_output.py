@@ -223,3 +223,12 @@ def test_an_empty_report_says_what_the_cache_holds(cache: Path, tmp_path: Path) 
                  "--out", str(tmp_path / "r.html"))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "holds partitions of 2024-02-29 to 2024-03-03" in " ".join(result.stderr.split())
+
+
+def test_json_escapes_what_a_terminal_would_obey() -> None:
+    from s3logs_athena.cli.output import dumps_json
+
+    text = dumps_json({"useragent": "a\x9b31m\u202eb\x1bc é"})
+    assert "\x9b" not in text and "\u202e" not in text and "\x1b" not in text
+    assert "é" in text  # readable text stays readable
+    assert json.loads(text) == {"useragent": "a\x9b31m\u202eb\x1bc é"}

@@ -112,14 +112,18 @@ class _Screen:
         attributes = pipeline.queue_attributes
         redrive = json.loads(attributes["RedrivePolicy"])
         table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
-        table.add_row("log bucket", f"s3://{pipeline.log_bucket} (EventBridge notifications on)")
-        table.add_row("rule pattern", json.dumps(pipeline.event_pattern))
+        table.add_row(
+            "log bucket", cell(f"s3://{pipeline.log_bucket} (EventBridge notifications on)")
+        )
+        table.add_row("rule pattern", cell(json.dumps(pipeline.event_pattern)))
         table.add_row(
             "queue",
             f"visibility timeout {attributes['VisibilityTimeout']} s, DLQ after "
             f"{redrive['maxReceiveCount']} receives",
         )
-        table.add_row("mover settings", " ".join(f"{k}={v}" for k, v in result.environment.items()))
+        table.add_row(
+            "mover settings", cell(" ".join(f"{k}={v}" for k, v in result.environment.items()))
+        )
         self.out.print(table)
 
     def _show_step_2(self, result: DemoResult) -> None:

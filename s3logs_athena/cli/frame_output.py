@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .csv_output import CsvWriter
-from .output import json_default
+from .output import dumps_json
 from .safe_text import cell
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def frame_json(frame: pd.DataFrame) -> str:
     names = [str(column) for column in frame.columns]
     columns = _columns(frame, "T")
     rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-    return json.dumps(rows, indent=2, ensure_ascii=False, default=json_default)
+    return dumps_json(rows)
 
 
 def frame_csv(frame: pd.DataFrame, out: IO[str], *, raw: bool = False) -> None:

@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from rich.console import Console
 from rich.progress import Progress, ProgressColumn
 
 __all__ = [
+    "dumps_json",
     "echo_json",
     "format_option",
     "json_default",
@@ -67,9 +69,21 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+# JSON escapes C0 controls itself; these others (DEL, C1 controls such as the one-byte CSI,
+# text-reordering and invisible characters) are escaped too, so that JSON read on a terminal
+# is as safe as a table (non-ASCII text stays readable).
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def dumps_json(document: Any) -> str:
+    """``document`` as indented JSON; dates as dates; terminal-safe."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=json_default)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def echo_json(document: Any) -> None:
-    """``document`` as indented JSON on stdout."""
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=json_default))
+    """``document`` as indented JSON on stdout (:func:`dumps_json`)."""
+    click.echo(dumps_json(document))
 
 
 def format_option(
