@@ -19,6 +19,7 @@ from ..table.ddl import (
     render_script,
     view_statement,
 )
+from .aws_options import AwsOptions, aws_options
 
 
 def _buckets(text: str | None) -> tuple[str, ...]:
@@ -109,12 +110,7 @@ def _projection(buckets: tuple[str, ...], projection: str | None) -> BucketProje
     metavar="S3_URI",
     help="Athena query result location for --apply.",
 )
-@click.option(
-    "--region",
-    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-    show_envvar=True,
-    help="AWS region for --apply.",
-)
+@aws_options
 def ddl(
     location: str,
     database: str,
@@ -128,7 +124,7 @@ def ddl(
     apply: bool,
     workgroup: str | None,
     output_location: str | None,
-    region: str | None,
+    aws: AwsOptions,
 ) -> None:
     """The Athena table over the partitioned logs, with partition projection.
 
@@ -171,7 +167,11 @@ def ddl(
     connection = None
     if apply:  # settings are checked before anything is printed
         connection = connect_athena(
-            region=region, workgroup=workgroup, output_location=output_location
+            region=aws.resolved_region(),
+            workgroup=workgroup,
+            output_location=output_location,
+            session=aws.session(),
+            endpoint_url=aws.endpoint_url,
         )
     click.echo(render_script(statements), nl=False)
     if connection is not None:
