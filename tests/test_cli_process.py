@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from click.testing import CliRunner
@@ -57,13 +57,31 @@ def test_ctrl_c_prints_interrupted_and_exits_130() -> None:
     feeder.start()
     assert process.stdout.readline().startswith(b"{")  # it is running, past its imports
     process.send_signal(signal.SIGINT)
+    # Drain both pipes from threads rather than with communicate(): communicate() would first
+    # close stdin, which waits for the feeder's blocked write, while parse, interrupted, is
+    # flushing into a full stdout pipe - a deadlock that no timeout ends.
+    output: dict[str, bytes] = {}
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        output[name] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=(name, stream), daemon=True)
+        for name, stream in (("stdout", process.stdout), ("stderr", process.stderr))
+        if stream is not None
+    ]
+    for reader in readers:
+        reader.start()
     try:
-        _, stderr = process.communicate(timeout=60)
+        process.wait(timeout=60)
     finally:
         process.kill()
-        feeder.join(timeout=5)
+        for thread in (*readers, feeder):
+            thread.join(timeout=5)
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
     assert process.returncode == 130
-    assert stderr.decode().strip() == "Interrupted."
+    assert output["stderr"].decode().strip() == "Interrupted."
 
 
 def _interrupt_after(calls: int) -> Any:
