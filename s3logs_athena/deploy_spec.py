@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .layout import DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN
+from .layout import DEFAULT_COMPACTED_ROOT, DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN
 
 __all__ = [
     "BATCHING_WINDOW_SECONDS",
@@ -33,17 +33,20 @@ __all__ = [
 
 
 def object_created_pattern(
-    log_bucket: str, partition_root: str = DEFAULT_PARTITION_ROOT
+    log_bucket: str,
+    partition_root: str = DEFAULT_PARTITION_ROOT,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
 ) -> dict[str, Any]:
     """The EventBridge rule's event pattern: S3 "Object Created" events of ``log_bucket``
-    whose key is *not* under the partition root, so the mover's own copies never come
-    back to it (the first of two loop guards; the mover checks the key again)."""
+    whose key is under *neither* the partition root nor the compacted root, so the mover's
+    own copies and compaction's Parquet, manifests and rejects never reach it (the first of
+    two guards; the mover checks the key again)."""
     return {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": [log_bucket]},
-            "object": {"key": [{"anything-but": {"prefix": partition_root}}]},
+            "object": {"key": [{"anything-but": {"prefix": [partition_root, compacted_root]}}]},
         },
     }
 
@@ -90,6 +93,7 @@ def mover_environment(
     source_pattern: str = DEFAULT_SOURCE_PATTERN,
     concurrency: int = 32,
     max_attempts: int = 6,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
 ) -> dict[str, str]:
     """The Lambda's environment variables as the template sets them (its parameter
     defaults are this function's defaults); :func:`s3logs_athena.mover.load_settings`
@@ -97,6 +101,7 @@ def mover_environment(
     return {
         "MOVER_PARTITION_ROOT": partition_root,
         "MOVER_SOURCE_PATTERN": source_pattern,
+        "MOVER_COMPACTED_ROOT": compacted_root,
         "MOVER_CONCURRENCY": str(concurrency),
         "MOVER_MAX_ATTEMPTS": str(max_attempts),
     }

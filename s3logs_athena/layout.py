@@ -10,7 +10,10 @@ logging configuration):
   <UniqueString>``; S3 names the bucket itself.
 
 The mover moves each to ``<root>Year=YYYY/Month=MM/Day=DD/<bucket>/<file name>`` (root
-``PartitionedLogs/`` by default), the layout the Athena table projects.
+``PartitionedLogs/`` by default), the layout the Athena table projects. Compaction
+(:mod:`s3logs_athena.table.compaction`) writes Parquet under a second root
+(``CompactedLogs/`` by default) in the same ``Year=/Month=/Day=/<bucket>/`` layout; nothing
+under either root is ever a source log object, whatever its name.
 
 **Which date partitions a file.** For SimplePrefix, the date in the file name: when S3
 *delivered* the file. For PartitionedPrefix, the ``YYYY/MM/DD`` directories: with the
@@ -37,6 +40,7 @@ from datetime import UTC, date, datetime
 from .errors import InputError, KeyFormatError
 
 __all__ = [
+    "DEFAULT_COMPACTED_ROOT",
     "DEFAULT_DATABASE",
     "DEFAULT_PARTITION_ROOT",
     "DEFAULT_SOURCE_PATTERN",
@@ -51,6 +55,8 @@ __all__ = [
 ]
 
 DEFAULT_PARTITION_ROOT = "PartitionedLogs/"
+#: Key prefix of the compacted (Parquet) table in the log bucket.
+DEFAULT_COMPACTED_ROOT = "CompactedLogs/"
 DEFAULT_SOURCE_PATTERN = "{bucket}/"
 #: Default Athena/Glue names of the table over the partitioned logs (AWS's docs use
 #: ``s3_access_logs_db``); the DDL generator and the query templates share them.
@@ -163,21 +169,33 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(before) + _KEY_BUCKET + re.escape(after) + _FILE_NAME)
 
 
+def _check_root(kind: str, root: str, example: str) -> None:
+    if not root or root.startswith("/") or not root.endswith("/") or "//" in root:
+        raise InputError(
+            f"{kind} {root!r} must be a key prefix like {example!r} "
+            "(not empty, no leading '/', ending with '/')"
+        )
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The partition root and the SimplePrefix source pattern of one central log bucket."""
+    """The partition root, the SimplePrefix source pattern and the compacted root of one
+    central log bucket."""
 
     partition_root: str = DEFAULT_PARTITION_ROOT
     source_pattern: str = DEFAULT_SOURCE_PATTERN
+    compacted_root: str = DEFAULT_COMPACTED_ROOT
     _simple: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _target: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         root = self.partition_root
-        if not root or root.startswith("/") or not root.endswith("/") or "//" in root:
+        _check_root("partition root", root, DEFAULT_PARTITION_ROOT)
+        _check_root("compacted root", self.compacted_root, DEFAULT_COMPACTED_ROOT)
+        if root.startswith(self.compacted_root) or self.compacted_root.startswith(root):
             raise InputError(
-                f"partition root {root!r} must be a key prefix like 'PartitionedLogs/' "
-                "(not empty, no leading '/', ending with '/')"
+                f"the partition root {root!r} and the compacted root {self.compacted_root!r} "
+                "must not contain one another: choose two separate prefixes"
             )
         object.__setattr__(self, "_simple", _pattern_regex(self.source_pattern))
         object.__setattr__(
@@ -198,11 +216,20 @@ class Layout:
         """Whether ``key`` is under the partition root (the mover's loop guard)."""
         return key.startswith(self.partition_root)
 
+    def is_compacted(self, key: str) -> bool:
+        """Whether ``key`` is under the compacted root: compaction's Parquet objects,
+        manifests and rejects, which the mover and the checker never treat as logs."""
+        return key.startswith(self.compacted_root)
+
     def parse_source_key(self, key: str) -> SourceKey:
         """Take apart a key S3 delivered. Raises :class:`KeyFormatError` for anything else,
-        including keys already under the partition root."""
+        including keys already under the partition root or the compacted root."""
         if self.is_partitioned(key):
             raise KeyFormatError(key, f"already under the partition root {self.partition_root!r}")
+        if self.is_compacted(key):
+            raise KeyFormatError(
+                key, f"under the compacted root {self.compacted_root!r}: not a log object"
+            )
         match = _PARTITIONED.fullmatch(key)
         if match is not None:
             return SourceKey(

@@ -33,10 +33,13 @@ def template() -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize("root", ["PartitionedLogs/", "logs/by-day/"])
-def test_the_rule_pattern_is_the_templates(root: str) -> None:
-    assert template_support.rule_pattern("central-logs", root) == object_created_pattern(
-        "central-logs", root
+@pytest.mark.parametrize(
+    ("root", "compacted"),
+    [("PartitionedLogs/", "CompactedLogs/"), ("logs/by-day/", "logs/compacted/")],
+)
+def test_the_rule_pattern_is_the_templates(root: str, compacted: str) -> None:
+    assert template_support.rule_pattern("central-logs", root, compacted) == object_created_pattern(
+        "central-logs", root, compacted
     )
 
 
@@ -72,10 +75,10 @@ def test_the_mover_environment_is_the_templates(template: dict[str, Any]) -> Non
     defaults = template_support.Resolver(template).resolve(variables)
     assert {name: str(value) for name, value in defaults.items()} == mover_environment()
     given = {"PartitionRoot": "logs/p/", "SourceKeyPattern": "raw/{bucket}/",
-             "MoverConcurrency": 8, "MaxAttempts": 3}  # fmt: skip
+             "MoverConcurrency": 8, "MaxAttempts": 3, "CompactedRoot": "logs/c/"}  # fmt: skip
     resolved = template_support.Resolver(template, given).resolve(variables)
     assert {name: str(value) for name, value in resolved.items()} == mover_environment(
-        "logs/p/", "raw/{bucket}/", 8, 3
+        "logs/p/", "raw/{bucket}/", 8, 3, "logs/c/"
     )
 
 

@@ -110,7 +110,9 @@ def test_the_rule_pattern_excludes_the_partition_root(template: dict[str, Any]) 
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": ["my-logs"]},
-            "object": {"key": [{"anything-but": {"prefix": "Logs/Partitioned/"}}]},
+            "object": {
+                "key": [{"anything-but": {"prefix": ["Logs/Partitioned/", "CompactedLogs/"]}}]
+            },
         },
     }
 
@@ -148,6 +150,9 @@ def test_the_pattern_on_put_events() -> None:
         "PartitionedLogs/Year=2024/Month=03/Day=01/b/2024-03-01-10-11-12-ABC": False,
         "PartitionedLogs/anything": False,
         "partitionedlogs/case-matters": True,
+        "CompactedLogs/Year=2024/Month=03/Day=01/b/from-2024-03-02.parquet": False,
+        "CompactedLogs/_manifests/Year=2024/Month=03/Day=01/b/manifest.json": False,
+        "CompactedLogs/2024-03-01-10-11-12-ABC": False,  # log-like names too
     }
     for key in keys:
         body = json.loads(eventbridge_body(BUCKET, key, "e", 1))

@@ -249,6 +249,8 @@ class _Check:
 
     def _loose_object(self, item: ListedObject) -> None:
         """An object seen by a delimited listing, a source prefix or a stray folder."""
+        if self.layout.is_compacted(item.key):
+            return  # compaction's own objects (a compacted root nested in a source prefix)
         if self.layout.is_partitioned(item.key):
             try:
                 target = self.layout.parse_target_key(item.key)
