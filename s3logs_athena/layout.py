@@ -52,6 +52,7 @@ __all__ = [
     "SourceKey",
     "TargetKey",
     "validate_bucket_name",
+    "validate_key_prefix",
 ]
 
 DEFAULT_PARTITION_ROOT = "PartitionedLogs/"
@@ -169,12 +170,16 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(before) + _KEY_BUCKET + re.escape(after) + _FILE_NAME)
 
 
-def _check_root(kind: str, root: str, example: str) -> None:
+def validate_key_prefix(root: str, kind: str = "partition root", example: str = "") -> str:
+    """Return ``root`` if it is a usable key prefix (not empty, no leading ``/``, ends with
+    ``/``, no empty segment), else raise :class:`InputError`."""
+    example = example or DEFAULT_PARTITION_ROOT
     if not root or root.startswith("/") or not root.endswith("/") or "//" in root:
         raise InputError(
             f"{kind} {root!r} must be a key prefix like {example!r} "
             "(not empty, no leading '/', ending with '/')"
         )
+    return root
 
 
 @dataclass(frozen=True)
@@ -190,8 +195,8 @@ class Layout:
 
     def __post_init__(self) -> None:
         root = self.partition_root
-        _check_root("partition root", root, DEFAULT_PARTITION_ROOT)
-        _check_root("compacted root", self.compacted_root, DEFAULT_COMPACTED_ROOT)
+        validate_key_prefix(root, "partition root", DEFAULT_PARTITION_ROOT)
+        validate_key_prefix(self.compacted_root, "compacted root", DEFAULT_COMPACTED_ROOT)
         if root.startswith(self.compacted_root) or self.compacted_root.startswith(root):
             raise InputError(
                 f"the partition root {root!r} and the compacted root {self.compacted_root!r} "
