@@ -3,17 +3,18 @@ memory bounded by the row-group size.
 
 Rows arrive in batches, in the raw partition's key order, already typed and routed to their
 request day. They are buffered; when all days' buffers together reach the budget
-(``row_group_rows``) the largest is sorted and spilled to a local file as one *run* (a sorted
-row group). At the end a day whose rows all fit in memory is sorted and written straight
-away; otherwise its runs are merged (a k-way merge of sorted runs: each step takes, from
-every run's current chunk, the rows up to the smallest of the chunks' last keys, sorts that
-slice and appends it to the output), so the output is sorted as a whole and every row group
-covers a narrow span of time, which is what lets Athena and DuckDB skip row groups on
-``request_time``.
+(``row_group_rows``) the largest is sorted and spilled to a local file as one sorted *run*
+(in small row groups). At the end a day whose rows all fit in memory is sorted and written
+straight away; otherwise its runs are merged (an external merge sort: each step takes, from
+every run's current row group, the rows up to the smallest of their last keys, sorts that
+slice and appends it to the output; more than :data:`FAN_IN` runs are first merged into
+fewer, longer runs), so the output is sorted as a whole and every row group covers a narrow
+span of time, which is what lets Athena and DuckDB skip row groups on ``request_time``.
 
-Memory: the buffers (``row_group_rows`` rows in all), plus during a merge one chunk per run
-(together half the budget) and the output's pending row group. Nothing grows with the
-partition; ``tests/test_table_compaction_memory.py`` measures it.
+Memory: the buffers (``row_group_rows`` rows in all), plus during a merge one run row group
+of ``row_group_rows / (2 * FAN_IN)`` rows from each of at most :data:`FAN_IN` runs, and the
+output's pending row group. Nothing grows with the partition;
+``tests/test_table_compaction_memory.py`` measures it.
 
 Order: by ``request_time`` (NULL last), ties in arrival order (a sequence number each row
 carries, dropped before writing), so the same input always gives the same bytes.
@@ -30,13 +31,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["SEQUENCE", "DayFile", "SortedDayWriter"]
+__all__ = ["FAN_IN", "SEQUENCE", "DayFile", "SortedDayWriter"]
 
 #: The column of arrival order every added batch carries (int64), dropped on writing.
 SEQUENCE = "__sequence"
 _TIME_KEY = "__time_key"
 _INT64_MAX = 2**63 - 1
-_MIN_CHUNK = 1024
+_MIN_CHUNK = 256
+#: Runs merged at once; with more, they are first merged into fewer, longer runs.
+FAN_IN = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +122,7 @@ class _Day:
         self.day = day
         self.batches: list[pa.RecordBatch] = []
         self.rows = 0
-        self.runs = 0
-        self.spill_writer: object | None = None
+        self.runs: list[Path] = []
 
     def take(self) -> pa.Table:
         import pyarrow as pa
@@ -150,10 +152,13 @@ class SortedDayWriter:
         self.workdir = workdir
         self.schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
         self.row_group_rows = row_group_rows
+        #: Rows per row group of a run: a merge reads one from each of FAN_IN runs at once.
+        self.run_group_rows = max(_MIN_CHUNK, row_group_rows // (2 * FAN_IN))
         self.days: dict[date, _Day] = {}
         self.buffered = 0
         #: Runs spilled to disk so far (0 when everything fitted in memory).
         self.spilled_runs = 0
+        self._files = 0
 
     def add(self, day: date, batch: pa.RecordBatch) -> None:
         """Rows of request day ``day`` (the typed columns plus :data:`SEQUENCE`)."""
@@ -168,44 +173,60 @@ class SortedDayWriter:
         while self.buffered >= self.row_group_rows:
             self._spill(max(self.days.values(), key=lambda d: d.rows))
 
-    def _spill_path(self, day: date) -> Path:
-        return self.workdir / f"runs-{day.isoformat()}.parquet"
+    def _new_run(self) -> Path:
+        self._files += 1
+        return self.workdir / f"run-{self._files:06d}.parquet"
 
-    def _spill(self, state: _Day) -> None:
+    def _write_run(self, pieces: Iterator[pa.Table]) -> Path:
+        """A sorted run file from sorted pieces, in small row groups (read back piecewise);
+        fast compression and no statistics: it is read once."""
         import pyarrow.parquet as pq
 
+        path = self._new_run()
+        writer: pq.ParquetWriter | None = None
+        for piece in pieces:
+            if writer is None:
+                writer = pq.ParquetWriter(path, piece.schema, compression="lz4")
+            writer.write_table(piece, row_group_size=self.run_group_rows)
+        if writer is not None:
+            writer.close()
+        return path
+
+    def _spill(self, state: _Day) -> None:
         rows = state.rows
-        table = _sorted(state.take())
-        if state.spill_writer is None:
-            # Runs are read back once: fast compression, no statistics.
-            state.spill_writer = pq.ParquetWriter(
-                self._spill_path(state.day), table.schema, compression="lz4"
-            )
-        assert isinstance(state.spill_writer, pq.ParquetWriter)
-        state.spill_writer.write_table(table, row_group_size=max(rows, 1))
-        state.runs += 1
+        state.runs.append(self._write_run(iter([_sorted(state.take())])))
         self.spilled_runs += 1
         self.buffered -= rows
 
+    def _merged(self, runs: list[Path]) -> Iterator[pa.Table]:
+        """The sorted rows of ``runs``, merging at most FAN_IN at a time (more runs are first
+        merged into fewer, longer ones), so memory never depends on how many there are."""
+        while len(runs) > FAN_IN:
+            merged = []
+            for start in range(0, len(runs), FAN_IN):
+                group = runs[start : start + FAN_IN]
+                merged.append(self._write_run(_merge_runs(group)) if len(group) > 1 else group[0])
+                for path in group if len(group) > 1 else ():
+                    path.unlink()
+            runs = merged
+        yield from _merge_runs(runs)
+        for path in runs:
+            path.unlink()
+
     def finish(self) -> list[DayFile]:
         """Write every day's file; the files in day order."""
-        import pyarrow.parquet as pq
-
         finished = []
         for day in sorted(self.days):
             state = self.days[day]
             path = self.workdir / f"day-{day.isoformat()}.parquet"
             output = _OutputFile(path, self.schema, self.row_group_rows)
-            if state.runs == 0:
+            if not state.runs:
                 output.add(_sorted(state.take()))
             else:
                 if state.rows:
                     self._spill(state)
-                assert isinstance(state.spill_writer, pq.ParquetWriter)
-                state.spill_writer.close()
-                for piece in _merge_runs(self._spill_path(day), self.row_group_rows):
+                for piece in self._merged(state.runs):
                     output.add(piece)
-                self._spill_path(day).unlink()
             output.close()
             finished.append(DayFile(day, path, output.rows, output.row_groups, path.stat().st_size))
         self.days.clear()
@@ -213,18 +234,17 @@ class SortedDayWriter:
         return finished
 
 
-def _merge_runs(path: Path, budget: int) -> Iterator[pa.Table]:
-    """The rows of the sorted runs (row groups) of ``path``, merged: sorted slices."""
+def _merge_runs(paths: list[Path]) -> Iterator[pa.Table]:
+    """The rows of sorted run files, merged: sorted slices. Each run is read one (small)
+    row group at a time."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    runs = pq.ParquetFile(path).metadata.num_row_groups
-    chunk = max(_MIN_CHUNK, budget // (2 * max(runs, 1)))
-    streams = [
-        pq.ParquetFile(path).iter_batches(batch_size=chunk, row_groups=[index])
-        for index in range(runs)
-    ]
+    def batches(path: Path) -> Iterator[pa.RecordBatch]:
+        run = pq.ParquetFile(path)
+        for index in range(run.metadata.num_row_groups):
+            yield from run.read_row_group(index).to_batches()
 
     def load(stream: Iterator[pa.RecordBatch]) -> pa.Table | None:
         for batch in stream:
@@ -233,7 +253,8 @@ def _merge_runs(path: Path, budget: int) -> Iterator[pa.Table]:
         return None
 
     heads: list[tuple[Iterator[pa.RecordBatch], pa.Table]] = []
-    for stream in streams:
+    for path in paths:
+        stream = batches(path)
         table = load(stream)
         if table is not None:
             heads.append((stream, table))
