@@ -15,7 +15,14 @@ and the package modules it needs; nothing here imports pyarrow before it writes.
 from __future__ import annotations
 
 from .keys import CompactedKeys, OutputKey
-from .manifest import MANIFEST_VERSION, Manifest, ManifestError, ObjectDigest, OutputFile
+from .manifest import (
+    MANIFEST_VERSION,
+    Listing,
+    Manifest,
+    ManifestError,
+    ObjectDigest,
+    OutputFile,
+)
 from .partition import (
     DEFAULT_ROW_GROUP_ROWS,
     CompactionSettings,
@@ -44,6 +51,7 @@ __all__ = [
     "CompactionRequest",
     "CompactionSettings",
     "CompactionSummary",
+    "Listing",
     "Manifest",
     "ManifestError",
     "ObjectDigest",

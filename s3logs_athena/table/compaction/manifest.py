@@ -38,6 +38,7 @@ from ...errors import S3LogsError
 
 __all__ = [
     "MANIFEST_VERSION",
+    "Listing",
     "Manifest",
     "ManifestError",
     "ObjectDigest",
@@ -50,6 +51,15 @@ MANIFEST_VERSION = 1
 class ManifestError(S3LogsError):
     """A manifest that cannot be read (not JSON, another version, a missing field): the raw
     partition it describes is compacted again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a raw partition holds, summed up: object count, bytes and digest."""
+
+    count: int
+    bytes: int
+    digest: str
 
 
 class ObjectDigest:
@@ -67,6 +77,9 @@ class ObjectDigest:
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+    def listing(self) -> Listing:
+        return Listing(self.count, self.bytes, self.hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +137,12 @@ class Manifest:
     def request_days(self) -> tuple[date, ...]:
         return tuple(sorted({output.request_day for output in self.outputs}))
 
-    def matches(self, digest: ObjectDigest) -> bool:
+    def matches(self, listing: Listing) -> bool:
         """Whether the raw partition still holds exactly the objects compacted."""
         return (
-            digest.count == self.objects
-            and digest.bytes == self.raw_bytes
-            and digest.hexdigest() == self.digest
+            listing.count == self.objects
+            and listing.bytes == self.raw_bytes
+            and listing.digest == self.digest
         )
 
     def to_json(self) -> dict[str, Any]:

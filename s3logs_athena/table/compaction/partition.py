@@ -43,7 +43,7 @@ from ...errors import AwsError, LogParseError
 from ...layout import Layout
 from ...parser import Columns, ParseReport, iter_line_batches, parse_columns
 from .keys import CompactedKeys
-from .manifest import Manifest, ManifestError, ObjectDigest, OutputFile
+from .manifest import Listing, Manifest, ManifestError, ObjectDigest, OutputFile
 from .s3io import (
     RawObject,
     delete_object,
@@ -100,7 +100,7 @@ class PartitionState:
     #: ``new`` (no manifest), ``stale`` (the manifest does not match the raw objects, or
     #: cannot be read) or ``up_to_date``.
     status: str
-    listing: ObjectDigest
+    listing: Listing
     manifest: Manifest | None
     #: Why the manifest could not be read, when it could not.
     manifest_problem: str | None = None
@@ -178,11 +178,12 @@ def partition_state(
     digest = ObjectDigest()
     for item in list_objects(s3, log_bucket, prefix):
         digest.add(item.key[len(prefix) :], item.etag, item.size)
+    listing = digest.listing()
     if manifest is None:
         status = "stale" if problem else "new"
     else:
-        status = "up_to_date" if manifest.matches(digest) else "stale"
-    return PartitionState(day, bucket, status, digest, manifest, problem)
+        status = "up_to_date" if manifest.matches(listing) else "stale"
+    return PartitionState(day, bucket, status, listing, manifest, problem)
 
 
 # -- reading ------------------------------------------------------------------------------
