@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
@@ -160,6 +161,7 @@ def endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     try:
         yield f"http://{host}:{port}"
     finally:

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import InputError
 from ..layout import (
@@ -102,31 +103,35 @@ def _size(count: int) -> str:
 
 
 def _print_summary(summary: CompactionSummary, console: Console) -> None:
-    shown = [p for p in summary.partitions if p.status != "up_to_date"]
-    shown.sort(key=lambda p: (p.status != "failed", p.day, p.bucket))
+    shown = [p for p in summary.partitions if p.status not in ("up_to_date", "failed")]
+    shown.sort(key=lambda p: (p.day, p.bucket))
     if shown:
         table = Table(header_style="bold")
         for column in ("day", "bucket", "status"):
             table.add_column(column, overflow="fold")
-        for column in ("objects", "records", "rejects", "in", "out"):
+        for column in ("objects", "records", "rejects", "size"):
             table.add_column(column, justify="right")
-        table.add_column("error", overflow="fold")
         for p in shown[:_SHOWN]:
-            style = "red" if p.status == "failed" else ""
+            size = _size(p.bytes_in) if summary.dry_run else f"{_size(p.bytes_out)}"
             table.add_row(
                 p.day.isoformat(),
                 cell(p.bucket),
-                cell(p.status, style),
+                cell(p.status),
                 f"{p.objects:,}",
                 f"{p.records:,}",
                 f"{p.rejects:,}",
-                _size(p.bytes_in),
-                _size(p.bytes_out),
-                cell(p.error or ""),
+                size,
             )
         console.print(table)
         if len(shown) > _SHOWN:
             console.print(f"... and {len(shown) - _SHOWN} more (--format json lists all)")
+    for p in sorted(summary.failed, key=lambda p: (p.day, p.bucket)):
+        console.print(
+            Text.assemble(
+                ("failed ", "red"), f"{p.day} {visible(p.bucket)}: {visible(p.error or '')}"
+            ),
+            soft_wrap=True,
+        )
     totals = summary.totals()
     verb = "Would compact" if summary.dry_run else "Compacted"
     ratio = ""
