@@ -22,11 +22,17 @@ from .layout import DEFAULT_COMPACTED_ROOT, DEFAULT_PARTITION_ROOT, DEFAULT_SOUR
 __all__ = [
     "BATCHING_WINDOW_SECONDS",
     "BATCH_SIZE",
+    "COMPACTION_BATCH_SIZE",
+    "COMPACTION_DEAD_LETTER_QUEUE",
+    "COMPACTION_MAX_RECEIVE_COUNT",
+    "COMPACTION_QUEUE",
+    "COMPACTOR_TIMEOUT_SECONDS",
     "DEAD_LETTER_QUEUE",
     "FUNCTION_TIMEOUT_SECONDS",
     "MAX_RECEIVE_COUNT",
     "MOVE_QUEUE",
     "QueueSpec",
+    "compactor_environment",
     "mover_environment",
     "object_created_pattern",
 ]
@@ -60,9 +66,11 @@ class QueueSpec:
     visibility_timeout: int | None = None
     sqs_managed_sse: bool = True
 
-    def attributes(self, dead_letter_arn: str | None = None) -> dict[str, str]:
+    def attributes(
+        self, dead_letter_arn: str | None = None, max_receive_count: int | None = None
+    ) -> dict[str, str]:
         """``CreateQueue`` attributes; with ``dead_letter_arn``, the redrive policy to it
-        after :data:`MAX_RECEIVE_COUNT` receives."""
+        after ``max_receive_count`` receives (:data:`MAX_RECEIVE_COUNT`, the mover's)."""
         attributes = {
             "MessageRetentionPeriod": str(self.message_retention_seconds),
             "SqsManagedSseEnabled": "true" if self.sqs_managed_sse else "false",
@@ -71,7 +79,10 @@ class QueueSpec:
             attributes["VisibilityTimeout"] = str(self.visibility_timeout)
         if dead_letter_arn is not None:
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+                {
+                    "deadLetterTargetArn": dead_letter_arn,
+                    "maxReceiveCount": max_receive_count or MAX_RECEIVE_COUNT,
+                }
             )
         return attributes
 
@@ -104,4 +115,45 @@ def mover_environment(
         "MOVER_COMPACTED_ROOT": compacted_root,
         "MOVER_CONCURRENCY": str(concurrency),
         "MOVER_MAX_ATTEMPTS": str(max_attempts),
+    }
+
+
+# -- the scheduled compactor --------------------------------------------------------------
+
+#: The worker's timeout (one raw partition per invocation can take minutes); the queue's
+#: visibility timeout covers six of them.
+COMPACTOR_TIMEOUT_SECONDS = 900
+#: One unit (a raw partition) per invocation.
+COMPACTION_BATCH_SIZE = 1
+#: Attempts before a unit waits in the compaction DLQ (its raw objects are untouched).
+COMPACTION_MAX_RECEIVE_COUNT = 3
+COMPACTION_QUEUE = QueueSpec(message_retention_seconds=4 * 86_400, visibility_timeout=5400)
+COMPACTION_DEAD_LETTER_QUEUE = QueueSpec(message_retention_seconds=14 * 86_400)
+
+
+def compactor_environment(
+    log_bucket: str,
+    queue_url: str,
+    partition_root: str = DEFAULT_PARTITION_ROOT,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
+    lookback_days: int = 3,
+    grace_minutes: int = 180,
+    database: str = "s3_access_logs_db",
+    table: str = "s3_access_logs",
+    workgroup: str = "primary",
+) -> dict[str, str]:
+    """The scheduler's environment variables as the template sets them (its parameter
+    defaults are this function's defaults); the worker gets the two roots of them.
+    :func:`s3logs_athena.table.compaction.lambda_handler.load_compactor_settings` reads them."""
+    return {
+        "COMPACTOR_LOG_BUCKET": log_bucket,
+        "COMPACTOR_PARTITION_ROOT": partition_root,
+        "COMPACTOR_COMPACTED_ROOT": compacted_root,
+        "COMPACTOR_QUEUE_URL": queue_url,
+        "COMPACTOR_LOOKBACK_DAYS": str(lookback_days),
+        "COMPACTOR_GRACE_MINUTES": str(grace_minutes),
+        "COMPACTOR_DATABASE": database,
+        "COMPACTOR_TABLE": table,
+        "COMPACTOR_WORKGROUP": workgroup,
+        "COMPACTOR_ATHENA_OUTPUT": f"s3://{log_bucket}/{compacted_root}_athena/",
     }
