@@ -171,9 +171,9 @@ def _orphans(
     keys: CompactedKeys,
     days: list[date],
     manifests: dict[tuple[date, str], Manifest | None],
-) -> Iterator[tuple[date, str, str]]:
-    """Data objects in the request days ``days`` that no manifest lists: (raw day, bucket,
-    key)."""
+) -> Iterator[tuple[date, date, str, str]]:
+    """Data objects in the request days ``days`` that no manifest lists: (request day, raw
+    day, bucket, key)."""
     for day in days:
         for item in list_objects(s3, bucket, keys.partition_prefix(day)):
             parsed = keys.parse_output_key(item.key)
@@ -190,7 +190,7 @@ def _orphans(
                     manifests[source] = None
             manifest = manifests[source]
             if manifest is None or item.key not in manifest.output_keys:
-                yield parsed.raw_day, parsed.bucket, item.key
+                yield parsed.request_day, parsed.raw_day, parsed.bucket, item.key
 
 
 def check_compaction(s3: Any, report: CheckReport, pool: Executor, config: CheckConfig) -> None:
@@ -224,8 +224,8 @@ def check_compaction(s3: Any, report: CheckReport, pool: Executor, config: Check
     checked = set(work)
     days = sorted({day for day, _ in work} | {day - timedelta(days=1) for day, _ in work})
     manifests: dict[tuple[date, str], Manifest | None] = {}
-    for raw_day, source, key in _orphans(s3, bucket, keys, days, manifests):
-        if (raw_day, source) in checked or in_scope(raw_day, source):
+    for request_day, raw_day, source, key in _orphans(s3, bucket, keys, days, manifests):
+        if (raw_day, source) in checked or in_scope(request_day, source):
             report.add(
                 Kind.COMPACTION_MISMATCH,
                 key,
