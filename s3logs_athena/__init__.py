@@ -63,6 +63,10 @@ _LAZY: dict[str, str] = {
     "run_query": "s3logs_athena.engines.api",
     "run_sql": "s3logs_athena.engines.api",
     "sync": "s3logs_athena.cache",
+    # What a query can scan before it runs, and the guard (sqlglot, DuckDB, boto3).
+    "CostLimitError": "s3logs_athena.cost.guard",
+    "Estimate": "s3logs_athena.cost.estimate",
+    "estimate_query": "s3logs_athena.cost.estimate",
     # Query templates (jinja2, sqlglot): list, inspect, render to Athena or DuckDB SQL.
     "QueryTemplate": "s3logs_athena.templates.catalog",
     "RenderedQuery": "s3logs_athena.templates.catalog",

@@ -29,10 +29,13 @@ __all__ = [
     "COMPACTOR_TIMEOUT_SECONDS",
     "DEAD_LETTER_QUEUE",
     "FUNCTION_TIMEOUT_SECONDS",
+    "MAXIMUM_CONCURRENCY",
     "MAX_RECEIVE_COUNT",
     "MOVE_QUEUE",
+    "NONCURRENT_VERSION_DAYS",
     "QueueSpec",
     "compactor_environment",
+    "log_bucket_lifecycle",
     "mover_environment",
     "object_created_pattern",
 ]
@@ -97,6 +100,35 @@ MAX_RECEIVE_COUNT = 5
 MOVE_QUEUE = QueueSpec(message_retention_seconds=4 * 86_400, visibility_timeout=750)
 #: 14 days, SQS's maximum: time to fix the cause and redrive.
 DEAD_LETTER_QUEUE = QueueSpec(message_retention_seconds=14 * 86_400)
+#: Most invocations the event source runs at once (ScalingConfig.MaximumConcurrency).
+MAXIMUM_CONCURRENCY = 10
+#: Days an overwritten or deleted object of the (versioned) log bucket stays recoverable.
+NONCURRENT_VERSION_DAYS = 7
+
+
+def log_bucket_lifecycle(noncurrent_days: int = NONCURRENT_VERSION_DAYS) -> dict[str, Any]:
+    """The log bucket's lifecycle rules as ``PutBucketLifecycleConfiguration`` takes them
+    (the bucket is versioned): incomplete multipart copies are aborted after 2 days, a
+    noncurrent version - what an overwrite or a delete leaves - expires after
+    ``noncurrent_days``, and a delete marker with nothing left behind it goes too."""
+    everything = {"Prefix": ""}
+    return {
+        "Rules": [
+            {
+                "ID": "abort-incomplete-multipart-copies",
+                "Status": "Enabled",
+                "Filter": everything,
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+            },
+            {
+                "ID": "expire-noncurrent-versions",
+                "Status": "Enabled",
+                "Filter": everything,
+                "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+                "Expiration": {"ExpiredObjectDeleteMarker": True},
+            },
+        ]
+    }
 
 
 def mover_environment(
@@ -140,10 +172,12 @@ def compactor_environment(
     grace_minutes: int = 180,
     database: str = "s3_access_logs_db",
     table: str = "s3_access_logs",
-    workgroup: str = "primary",
+    workgroup: str = "s3logs-analysts",
 ) -> dict[str, str]:
     """The scheduler's environment variables as the template sets them (its parameter
-    defaults are this function's defaults); the worker gets the two roots of them.
+    defaults are this function's defaults; the view is applied in the analysts' workgroup,
+    whose enforced result location needs no ``COMPACTOR_ATHENA_OUTPUT``); the worker gets
+    the two roots of them.
     :func:`s3logs_athena.table.compaction.lambda_handler.load_compactor_settings` reads them."""
     return {
         "COMPACTOR_LOG_BUCKET": log_bucket,
@@ -155,5 +189,4 @@ def compactor_environment(
         "COMPACTOR_DATABASE": database,
         "COMPACTOR_TABLE": table,
         "COMPACTOR_WORKGROUP": workgroup,
-        "COMPACTOR_ATHENA_OUTPUT": f"s3://{log_bucket}/{compacted_root}_athena/",
     }

@@ -1,9 +1,11 @@
-"""Ingest into the Parquet cache: layout, incremental reruns, changes, crash recovery."""
+"""Ingest into the Parquet cache: typed columns by request day, incremental reruns, changes,
+crash recovery, the old format refused, typed rows added by other writers."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,8 +14,8 @@ import pytest
 from s3logs_athena.cache import CacheStore, default_cache_dir, find_log_files, ingest
 from s3logs_athena.cache.schema import data_schema
 from s3logs_athena.errors import InputError
-from s3logs_athena.fields import FIELD_NAMES
-from s3logs_athena.parser import split_line
+from s3logs_athena.parser import parse_columns
+from s3logs_athena.table.schema import TYPED_COLUMN_NAMES, typed_record_batch
 
 from .conftest import FIXTURES
 
@@ -29,7 +31,7 @@ def logs(tmp_path: Path) -> Path:
 
 def _rows(cache: Path) -> list[tuple[object, ...]]:
     con = duckdb.connect()
-    columns = ", ".join(FIELD_NAMES)
+    columns = ", ".join(f'"{name}"' for name in TYPED_COLUMN_NAMES)
     query = (
         f"SELECT {columns}, year, month, day, bucket FROM read_parquet(?, hive_partitioning=true)"
     )
@@ -38,21 +40,20 @@ def _rows(cache: Path) -> list[tuple[object, ...]]:
 
 
 def _expected(root: Path) -> list[tuple[object, ...]]:
+    """The parser's typed values of every record, in the partition of its request day."""
     rows = []
     for source in find_log_files(root)[0]:
-        for line in source.path.read_text().splitlines():
-            try:
-                raw = list(split_line(line))
-            except ValueError:
-                continue
-            for i, name in enumerate(FIELD_NAMES):
-                if name in ("bytessent", "objectsize"):
-                    raw[i] = None if raw[i] in (None, "-") else int(raw[i])  # type: ignore[arg-type]
-            rows.append((*raw, source.year, source.month, source.day, source.bucket))
+        lines = source.path.read_text().splitlines()
+        for row in typed_record_batch(parse_columns(lines, lenient=True)).to_pylist():
+            moment = row["request_time"]
+            day = (
+                moment.date() if moment is not None else date(source.year, source.month, source.day)
+            )
+            rows.append((*row.values(), day.year, day.month, day.day, source.bucket))
     return sorted(rows, key=repr)
 
 
-def test_ingest_writes_hive_partitions_with_the_athena_columns(logs: Path, tmp_path: Path) -> None:
+def test_ingest_writes_typed_columns_by_request_day(logs: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     report = ingest(logs, cache)
     assert report.files_ingested == 6
@@ -69,9 +70,17 @@ def test_ingest_writes_hive_partitions_with_the_athena_columns(logs: Path, tmp_p
         [str(next(cache.rglob("*.parquet")))],
     ).fetchall()
     types = {name: kind for name, kind, *_ in schema}
-    assert types["bytessent"] == "BIGINT" and types["objectsize"] == "BIGINT"
-    assert types["requestdatetime"] == "VARCHAR" and types["httpstatus"] == "VARCHAR"
+    assert types["bytes_sent"] == "BIGINT" and types["object_size"] == "BIGINT"
+    assert types["request_time"] == "TIMESTAMP" and types["http_status"] == "INTEGER"
+    assert types["total_time_ms"] == "BIGINT" and types["user_agent"] == "VARCHAR"
     assert [name for name, *_ in schema] == data_schema().names
+    # The record at 23:59:59 on the 1st, delivered in a file of the 2nd, is filed on the 1st.
+    late = con.execute(
+        "SELECT year, month, day FROM read_parquet(?, hive_partitioning=true) "
+        "WHERE request_time = TIMESTAMP '2024-03-01 23:59:59'",
+        [str(cache / "parquet" / "**" / "*.parquet")],
+    ).fetchall()
+    assert late and set(late) == {(2024, 3, 1)}
 
 
 def test_rerun_skips_unchanged_files_and_replaces_changed_ones(logs: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The fast path must give exactly the reference parser's raw values, line for line."""
+"""The fast path must give exactly the reference parser's typed values, line for line."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3logs_athena.cache import splitter
-from s3logs_athena.cache.schema import data_schema
 from s3logs_athena.cache.splitter import SourceFile, split_files
-from s3logs_athena.fields import FIELD_NAMES
-from s3logs_athena.parser import ParseReport
+from s3logs_athena.parser import ParseReport, iter_line_batches, parse_columns
+from s3logs_athena.table.schema import TYPED_COLUMN_NAMES, typed_arrow_schema, typed_record_batch
 
 from .conftest import FIXTURES, corpus_log_files
 
@@ -66,6 +65,18 @@ VARIANTS = [
     BASE.replace("photos/cat.jpg ", 'a"b.jpg '),
     BASE.replace(" us-east-1", ' us-"east-1'),
     BASE.replace(" 3E57427F3EXAMPLE ", " 3E57\t427F "),
+    # Typing: what only the parser may decide.
+    BASE.replace('"-" "aws', '"" "aws'),  # an empty quoted field
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[06/Feb/2019:23:59:60 +0000]"),  # leap second
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[31/Feb/2019:00:00:38 +0000]"),
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[06/feb/2019:00:00:38 +0000]"),
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[06/Feb/0000:00:00:38 +0000]"),
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[06/Feb/2019:24:00:00 +0000]"),
+    BASE.replace("[06/Feb/2019:00:00:38 +0000]", "[06/Feb/2019:23:30:00 -0130]"),
+    BASE.replace(" 7 3 ", " 99999999999999999999 3 "),  # a time too big for a bigint
+    BASE.replace(" 7 3 ", " 0007 - "),
+    BASE.replace(" 200 ", " 099 "),
+    BASE.replace('"-" "aws', '"-" "-'),  # a quoted "-"
     " " + BASE,
     "",
     "   ",
@@ -74,16 +85,23 @@ VARIANTS = [
 
 
 def _reference(files: list[SourceFile]) -> tuple[list[tuple[object, ...]], ParseReport]:
+    """Every file through the parser alone: parse_columns, typed by typed_record_batch."""
     report = ParseReport()
-    schema = data_schema()
-    tables = [
-        splitter._slow_file(f.path, str(f.path), report, schema, i) for i, f in enumerate(files)
-    ]
-    return _rows(pa.concat_tables(tables)), report
+    rows: list[tuple[object, ...]] = []
+    for index, source in enumerate(files):
+        with source.path.open("rb") as stream:
+            lines = [line for batch in iter_line_batches(stream) for line in batch]
+        columns = parse_columns(lines, source=str(source.path), lenient=True, report=report)
+        batch = typed_record_batch(columns)
+        rows.extend((*row.values(), index) for row in batch.to_pylist())
+    return sorted(rows, key=repr), report
 
 
 def _rows(table: pa.Table) -> list[tuple[object, ...]]:
-    rows = [tuple(row[name] for name in (*FIELD_NAMES, "file")) for row in table.to_pylist()]
+    assert table.schema.remove(table.schema.get_field_index("file")).equals(
+        typed_arrow_schema(), check_metadata=False
+    )
+    rows = [tuple(row[name] for name in (*TYPED_COLUMN_NAMES, "file")) for row in table.to_pylist()]
     return sorted(rows, key=repr)
 
 
@@ -121,13 +139,13 @@ def test_the_fast_path_takes_canonical_lines(
 ) -> None:
     """Guard against a fast path that silently declines everything (and is then slow)."""
     calls: list[int] = []
-    original = splitter.split_lines_python
+    original = splitter.parse_lines_python
 
-    def counting(lines: list[str], **kwargs: object) -> list[tuple[object, ...]]:
+    def counting(lines: list[str], **kwargs: object) -> object:
         calls.append(len(lines))
         return original(lines, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(splitter, "split_lines_python", counting)
+    monkeypatch.setattr(splitter, "parse_lines_python", counting)
     path = tmp_path / "canonical.log"
     canonical = [BASE, VARIANTS[1], VARIANTS[2], VARIANTS[11], VARIANTS[22], VARIANTS[23]]
     path.write_text("\n".join(canonical) + "\n")

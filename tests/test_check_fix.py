@@ -7,10 +7,13 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import boto3
+
 from s3logs_athena.check import CheckConfig, Kind, run_check
 from s3logs_athena.check.fix import check_and_fix, fixable
 from s3logs_athena.layout import Layout
 from s3logs_athena.mover import move_object
+from s3logs_athena.testing.faults import FaultInjector
 from tests.check_support import LOG_BUCKET, body, dataset, s3, seed
 from tests.test_check_scan import EXPECTED, PROJECTION
 
@@ -148,3 +151,54 @@ def test_unparseable_keys_are_not_fixable(s3: Any) -> None:
     report = run_check(s3, config())
     assert [f.kind for f in report.findings] == [Kind.MISPLACED]
     assert not fixable(report.findings[0])
+
+
+def test_a_target_written_after_the_check_is_never_overwritten(s3: Any) -> None:
+    """The check saw a free target; another writer took it before the mover's copy. The
+    copy's destination condition, not the check, is what keeps that object."""
+    source = "app/2024-01-02-10-00-00-CCCCCCCD"
+    target = Layout().target_key(source)
+    seed(s3, [(source, b"the source\n")])
+    FaultInjector().install(s3)  # S3's conditions on CopyObject, which moto ignores
+    written: list[bool] = []
+
+    def meanwhile(**_: Any) -> None:
+        if not written:
+            written.append(True)
+            boto3.client("s3", region_name="us-east-1").put_object(
+                Bucket=LOG_BUCKET, Key=target, Body=b"written meanwhile\n"
+            )
+
+    s3.meta.events.register_first("before-call.s3.CopyObject", meanwhile)
+    report = check_and_fix(s3, config())
+    assert report.fix is not None
+    (action,) = report.fix.actions
+    assert (action["action"], action["outcome"]) == ("move", "rejected")
+    assert source in action["detail"] and target in action["detail"]
+    assert contents(s3) == {
+        source: hashlib.sha256(b"the source\n").hexdigest(),
+        target: hashlib.sha256(b"written meanwhile\n").hexdigest(),
+    }
+
+
+def test_two_stragglers_with_one_target_are_both_kept(s3: Any) -> None:
+    """A SimplePrefix and a PartitionedPrefix log with the same file name: one is moved,
+    the other stays at its source, whichever the fix reaches first."""
+    name = "2024-01-02-10-00-00-CCCCCCCE"
+    simple, partitioned = f"app/{name}", f"123456789012/us-east-1/app/2024/01/02/{name}"
+    target = Layout().target_key(simple)
+    assert Layout().target_key(partitioned) == target
+    bodies = {simple: b"simple prefix\n", partitioned: b"partitioned prefix\n"}
+    seed(s3, list(bodies.items()))
+    FaultInjector().install(s3)
+    report = check_and_fix(s3, config())
+    assert report.fix is not None
+    outcomes = sorted(a["outcome"] for a in report.fix.actions)
+    assert outcomes in (["left", "moved"], ["moved", "rejected"])
+    after = contents(s3)
+    (kept,) = set(after) - {target}
+    (moved,) = set(bodies) - {kept}
+    assert after == {
+        kept: hashlib.sha256(bodies[kept]).hexdigest(),
+        target: hashlib.sha256(bodies[moved]).hexdigest(),
+    }

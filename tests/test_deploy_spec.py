@@ -19,7 +19,10 @@ from s3logs_athena.deploy_spec import (
     DEAD_LETTER_QUEUE,
     FUNCTION_TIMEOUT_SECONDS,
     MAX_RECEIVE_COUNT,
+    MAXIMUM_CONCURRENCY,
     MOVE_QUEUE,
+    NONCURRENT_VERSION_DAYS,
+    log_bucket_lifecycle,
     mover_environment,
     object_created_pattern,
 )
@@ -70,6 +73,40 @@ def test_the_event_source_and_timeout_are_the_templates(template: dict[str, Any]
     assert template["Globals"]["Function"]["Timeout"] == FUNCTION_TIMEOUT_SECONDS
 
 
+def test_the_event_source_concurrency_is_the_templates(template: dict[str, Any]) -> None:
+    function = template["Resources"]["MoverFunction"]["Properties"]
+    scaling = function["Events"]["Queue"]["Properties"]["ScalingConfig"]
+    resolved = template_support.Resolver(template).resolve(scaling)
+    assert resolved == {"MaximumConcurrency": MAXIMUM_CONCURRENCY}
+
+
+def _as_api(rule: dict[str, Any]) -> dict[str, Any]:
+    """A lifecycle rule in CloudFormation's spelling, as the S3 API spells it."""
+    api: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": ""}}
+    if "AbortIncompleteMultipartUpload" in rule:
+        api["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+    if "NoncurrentVersionExpiration" in rule:
+        api["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+    if "ExpiredObjectDeleteMarker" in rule:
+        api["Expiration"] = {"ExpiredObjectDeleteMarker": rule["ExpiredObjectDeleteMarker"]}
+    assert set(rule) <= {"Id", "Status", "AbortIncompleteMultipartUpload",
+                         "NoncurrentVersionExpiration", "ExpiredObjectDeleteMarker"}  # fmt: skip
+    return api
+
+
+@pytest.mark.parametrize("days", [None, 30])
+def test_the_log_bucket_lifecycle_is_the_templates(
+    template: dict[str, Any], days: int | None
+) -> None:
+    given = {} if days is None else {"NoncurrentVersionDays": days}
+    bucket = template_support.Resolver(template, given).resolve(
+        template["Resources"]["LogBucket"]["Properties"]
+    )
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = [_as_api(rule) for rule in bucket["LifecycleConfiguration"]["Rules"]]
+    assert {"Rules": rules} == log_bucket_lifecycle(days or NONCURRENT_VERSION_DAYS)
+
+
 def test_the_mover_environment_is_the_templates(template: dict[str, Any]) -> None:
     variables = template["Resources"]["MoverFunction"]["Properties"]["Environment"]["Variables"]
     defaults = template_support.Resolver(template).resolve(variables)
@@ -96,6 +133,10 @@ def test_the_demo_creates_queues_with_these_attributes() -> None:
             "deadLetterTargetArn": pipeline.dlq_arn,
             "maxReceiveCount": MAX_RECEIVE_COUNT,
         }
+        s3 = boto3.client("s3", region_name="us-east-1")
+        assert s3.get_bucket_versioning(Bucket="central-logs")["Status"] == "Enabled"
+        lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="central-logs")
+        assert {"Rules": lifecycle["Rules"]} == log_bucket_lifecycle()
         events = boto3.client("events", region_name="us-east-1")
         rule = events.describe_rule(Name=pipeline.rule_name)
         assert json.loads(rule["EventPattern"]) == object_created_pattern("central-logs")
@@ -142,7 +183,7 @@ def test_the_compaction_worker_is_the_templates(template: dict[str, Any]) -> Non
 def test_the_compactor_environment_is_the_templates(template: dict[str, Any]) -> None:
     from s3logs_athena.deploy_spec import compactor_environment
 
-    physical = {"CompactionQueue": "https://sqs/compaction"}
+    physical = {"CompactionQueue": "https://sqs/compaction", "AnalystWorkGroup": "s3logs-analysts"}
     variables = template["Resources"]["CompactionSchedulerFunction"]["Properties"]["Environment"][
         "Variables"
     ]
@@ -153,9 +194,10 @@ def test_the_compactor_environment_is_the_templates(template: dict[str, Any]) ->
     )
     given = {"ExistingLogBucketName": "central-logs", "PartitionRoot": "logs/p/",
              "CompactedRoot": "logs/c/", "CompactionLookbackDays": 7,
-             "CompactionGraceMinutes": 60, "DatabaseName": "db", "TableName": "t",
-             "CompactorAthenaWorkGroup": "wg"}  # fmt: skip
-    resolved = template_support.Resolver(template, given, physical).resolve(variables)
+             "CompactionGraceMinutes": 60, "DatabaseName": "db", "TableName": "t"}  # fmt: skip
+    resolved = template_support.Resolver(
+        template, given, {**physical, "AnalystWorkGroup": "wg"}
+    ).resolve(variables)
     assert {k: str(v) for k, v in resolved.items()} == compactor_environment(
         "central-logs", "https://sqs/compaction", "logs/p/", "logs/c/", 7, 60, "db", "t", "wg"
     )

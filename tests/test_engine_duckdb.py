@@ -1,4 +1,5 @@
-"""The DuckDB engine over the fixture cache: Athena's columns, partition pruning, typed view."""
+"""The DuckDB engine over the typed fixture cache: the typed relations (``_all``, ``_typed``,
+``_compacted``), the raw table's columns rendered back, partition pruning."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from s3logs_athena.engines import make_engine
 from s3logs_athena.engines.duckdb import DuckDBEngine
 from s3logs_athena.errors import InputError, QueryError
 from s3logs_athena.fields import FIELD_NAMES
-from s3logs_athena.parser import parse_line
+from s3logs_athena.parser import LogRecord, parse_line, split_line
 
 from .conftest import FIXTURES
 
@@ -45,6 +46,17 @@ def _records() -> list[tuple[object, ...]]:
             except ValueError:
                 continue
             rows.append((record, source))
+    return rows
+
+
+def _records_with_lines() -> list[tuple[LogRecord, str]]:
+    rows = []
+    for source in find_log_files(PARTITIONED)[0]:
+        for line in source.path.read_text().splitlines():
+            try:
+                rows.append((parse_line(line), line))
+            except ValueError:
+                continue
     return rows
 
 
@@ -91,10 +103,11 @@ def test_partition_filters_prune_files(engine: DuckDBEngine, cache: Path) -> Non
     assert 0 < one.bytes_scanned < everything.bytes_scanned
 
 
-def test_typed_view_comes_from_the_athena_ddl(engine: DuckDBEngine) -> None:
+@pytest.mark.parametrize("relation", ["_all", "_typed", "_compacted"])
+def test_typed_relations_hold_the_parsers_values(engine: DuckDBEngine, relation: str) -> None:
     frame = engine.run(
         "SELECT request_time, http_status, bytes_sent, remote_ip, request_id "
-        "FROM s3_access_logs_db.s3_access_logs_typed"
+        f"FROM s3_access_logs_db.s3_access_logs{relation}"
     ).frame
     expected = {
         record.requestid: (
@@ -116,6 +129,23 @@ def test_typed_view_comes_from_the_athena_ddl(engine: DuckDBEngine) -> None:
     }
     assert got == {k: (v[0].replace(tzinfo=None), *v[1:]) for k, v in expected.items()}  # type: ignore[union-attr]
     assert str(frame["request_time"].dtype).startswith("datetime64")
+
+
+def test_the_raw_columns_are_rendered_back_from_the_typed_ones(engine: DuckDBEngine) -> None:
+    raw = {
+        record.requestid: dict(zip(FIELD_NAMES, split_line(line), strict=True))
+        for record, line in _records_with_lines()
+    }
+    frame = engine.run(f"SELECT * FROM {TABLE}").frame
+    assert len(frame) == len(raw) == 39
+    for row in frame.to_dict("records"):
+        expected = raw[row["requestid"]]
+        for name in FIELD_NAMES:
+            got = None if pd.isna(row[name]) else row[name]
+            want = expected[name]
+            if name in ("bytessent", "objectsize"):
+                want = None if want == "-" else int(want)
+            assert got == want, (row["requestid"], name)
 
 
 def test_trino_functions_run_locally(engine: DuckDBEngine) -> None:

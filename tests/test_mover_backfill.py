@@ -154,3 +154,27 @@ def test_objects_that_cannot_be_moved_are_reported_and_left(s3: Any) -> None:
     assert all(r.outcome is MoveOutcome.FAILED for r in summary.failures)
     assert len(reported) == len(stragglers)
     assert stuck <= set(bucket_contents())
+
+
+def test_two_stragglers_with_one_target_keep_both_objects(s3: Any) -> None:
+    """A SimplePrefix log with the file name of the PartitionedPrefix one: both map to one
+    target. One is moved; the other is rejected and stays at its source, bytes intact."""
+    twin = "app-uploads/2024-03-05-10-11-12-ABCDEF"
+    layout = Layout()
+    assert layout.target_key(twin) == layout.target_key(PARTITIONED_KEY)
+    s3.put_object(Bucket=BUCKET, Key=twin, Body=b"simple prefix twin\n")
+    before = bucket_contents()
+    FaultInjector().install(s3)  # S3's conditions on CopyObject, which moto ignores
+    stragglers = list(find_stragglers(s3, bucket=BUCKET, layout=layout, now=LATER))
+    summary = move_stragglers(s3, stragglers, bucket=BUCKET, layout=layout, retry=FAST)
+    (failure,) = summary.failures
+    assert failure.outcome is MoveOutcome.REJECTED and failure.error_code == "TargetExists"
+    assert summary.outcomes[MoveOutcome.MOVED] == 13
+    kept = failure.key
+    (moved,) = {twin, PARTITIONED_KEY} - {kept}
+    target = layout.target_key(twin)
+    assert kept in (failure.error or "") and target in (failure.error or "")
+    after = bucket_contents()
+    assert after[kept] == before[kept]
+    assert after[target] == before[moved]
+    assert moved not in after

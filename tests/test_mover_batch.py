@@ -269,3 +269,30 @@ def test_when_both_key_forms_are_log_keys_the_existing_one_is_moved(
 def test_an_event_that_is_not_from_sqs_is_refused(s3: Any, out: io.StringIO) -> None:
     with pytest.raises(ValueError, match="not an SQS event"):
         runtime(s3, out).handle({"detail-type": "Object Created"}, None)
+
+
+def test_hostile_bodies_fail_only_their_own_messages(s3: Any) -> None:
+    """Bodies of any shape (nested past the JSON parser's recursion limit, digit bombs, lone
+    surrogates, ...) are each one failed item; the good messages around them are moved and
+    every log line is valid JSON written as strict UTF-8, as Lambda's stdout is."""
+    from .test_mover_events import HOSTILE
+
+    event = event_for(s3, range(3))
+    names = sorted(HOSTILE)
+    event["Records"] += [sqs_record(f"hostile-{n}", HOSTILE[name]) for n, name in enumerate(names)]
+    event["Records"].append(sqs_record("id-\udc80", "not JSON \ud800"))  # a surrogate in the id
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    mover = MoverRuntime(MoverSettings(retry=FAST), s3, stream=stream, function_name="t")
+    response = mover.handle(event, FakeLambdaContext())
+    failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+    assert failed == {f"hostile-{n}" for n in range(len(names))} | {"id-\udc80"}
+    assert bucket_contents() == {target_of(log_key(n)): log_body(n) for n in range(3)}
+    logged = [json.loads(line) for line in raw.getvalue().decode("utf-8").splitlines()]
+    assert sum("message rejected" in line.get("message", "") for line in logged) == len(failed)
+    assert metrics_line_of(logged)["Rejected"] == len(failed)
+
+
+def metrics_line_of(logged: list[dict[str, Any]]) -> dict[str, Any]:
+    (line,) = [line for line in logged if "_aws" in line]
+    return line

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from s3logs_athena.mover import MoverRuntime, MoverSettings, RetryPolicy
 from s3logs_athena.mover.batch import BatchOutcome
+from s3logs_athena.testing.faults import FaultInjector
 from s3logs_athena.testing.soak import SoakConfig, run_soak
 from s3logs_athena.testing.sqs_harness import LambdaSqsPoller
 
@@ -82,6 +83,45 @@ def test_log_objects_flow_from_the_bucket_to_their_partitions() -> None:
     assert json.loads(parked["Body"])["detail"]["object"]["key"] == "uploads/report.pdf"
     assert report.failed_items == 5  # the template's maxReceiveCount
     assert receive_all(urls["queue"]) == []
+
+
+@mock_aws
+def test_two_sources_with_one_target_keep_both_objects() -> None:
+    """A SimplePrefix and a PartitionedPrefix log with the same file name name one target.
+    Through the deployed path (rule, queue, DLQ, handler): one is moved, the other is
+    rejected on every delivery and parked in the DLQ, its source untouched; the log line
+    names both keys and both ETags."""
+    urls = build_pipeline()
+    plain = boto3.client("s3", region_name=REGION)
+    simple = "app-uploads/2024-03-09-23-59-59-ABCDEF012345"
+    bodies = {simple: b"simple prefix\n", PARTITIONED: b"partitioned prefix, same name\n"}
+    etags = {
+        key: plain.put_object(Bucket=BUCKET, Key=key, Body=data)["ETag"].strip('"')
+        for key, data in bodies.items()
+    }
+    mover_s3 = boto3.client("s3", region_name=REGION)
+    FaultInjector().install(mover_s3)  # S3's conditions on CopyObject, which moto ignores
+    log = io.StringIO()
+    runtime = MoverRuntime(MoverSettings(retry=FAST), mover_s3, stream=log)
+    sqs = boto3.client("sqs", region_name=REGION)
+    report = LambdaSqsPoller(sqs, urls["queue"], runtime.handle, batch_size=10).drain()
+    runtime.close()
+
+    target = target_of(simple)
+    after = bucket_contents()
+    (kept,) = set(after) - {target}
+    (moved,) = set(bodies) - {kept}
+    assert after == {kept: bodies[kept], target: bodies[moved]}
+    (parked,) = receive_all(urls["dlq"])
+    assert json.loads(parked["Body"])["detail"]["object"]["key"] == kept
+    assert report.failed_items == 5  # rejected on each of maxReceiveCount deliveries
+    lines = [json.loads(line) for line in log.getvalue().splitlines()]
+    rejected = [line for line in lines if line.get("outcome") == "rejected"]
+    assert len(rejected) == 5
+    for line in rejected:
+        assert (line["key"], line["target"], line["error_code"]) == (kept, target, "TargetExists")
+        for named in (kept, target, etags[kept], etags[moved]):
+            assert named in line["error"]
 
 
 @mock_aws

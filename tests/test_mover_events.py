@@ -17,6 +17,9 @@ def body(name: str) -> str:
     return (EVENTS / name).read_text()
 
 
+body_text = body("s3-notification-object-created.json")
+
+
 def test_eventbridge_object_created() -> None:
     message = decode_body("m1", body("eventbridge-object-created.json"))
     assert message.problem is None and not message.test_event
@@ -112,3 +115,93 @@ def test_a_record_without_message_id_is_not_a_lambda_event() -> None:
 )
 def test_key_candidates(raw: str, expected: tuple[str, ...]) -> None:
     assert key_candidates(raw) == expected
+
+
+# -- bodies of any shape are problems, never exceptions ---------------------------------------
+
+EB_OBJECT = (
+    '{"detail-type": "Object Created", "source": "aws.s3", "detail": '
+    '{"bucket": {"name": "central-logs"}, "object": {"key": %s, "size": %s, "etag": %s}}}'
+)
+HOSTILE = {
+    "deeply nested list": "[" * 100_000 + "]" * 100_000,
+    "deeply nested records": '{"Records": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    "deeply nested object": '{"a": ' * 50_000 + "1" + "}" * 50_000,
+    "an integer of 5,000 digits": "1" * 5000,
+    "an integer of 5,000 digits inside": '{"Records": [{"eventName": ' + "7" * 5000 + "}]}",
+    "null": "null",
+    "a number": "3.5e400",
+    "a string": '"\\ud800"',
+    "a list of events": '[{"Event": "s3:TestEvent"}]',
+    "a lone surrogate in the key": EB_OBJECT % ('"app/2024-03-01-10-11-12-AB\\udc80"', 1, '"e"'),
+    "a key that is a list": EB_OBJECT % ('["app"]', 1, '"e"'),
+    "a key that is an object": EB_OBJECT % ('{"key": "app"}', 1, '"e"'),
+    "raw lone surrogates": '{"Records": "\ud800\udfff\udc80"}',
+    "not UTF-8, as a runtime would decode it": b"\xff\xfe{\x80}".decode("utf-8", "surrogateescape"),
+    "twice wrapped in SNS": json.dumps(
+        {
+            "Type": "Notification",
+            "Message": json.dumps({"Type": "Notification", "Message": body_text}),
+        }
+    ),
+    "too many records": json.dumps({"Records": [json.loads(body_text)["Records"][0]] * 101}),
+    "10 MB of brackets and quotes": '["' * 2_500_000,
+    "a number for detail": '{"detail-type": "Object Created", "source": "aws.s3", "detail": 1}',
+    "records that are numbers": '{"Records": [1, 2, 3]}',
+    "an event name that is an object": '{"Records": [{"eventName": {"a": [1, [2, [3]]]}}]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_bodies_are_one_problem_each(name: str) -> None:
+    message = decode_body("m1", HOSTILE[name], 2)
+    assert message.problem is not None and message.objects == ()
+    assert (message.message_id, message.receive_count) == ("m1", 2)
+    assert len(message.problem) < 1000  # quoted in bounded form, whatever the body's size
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (6, 6),
+        ("6", 6),
+        ("9" * 5000, None),  # more digits than int() converts
+        ("²", None),  # a digit to str.isdigit(), not to int()
+        ("٣", None),  # Arabic-Indic three: not what S3 writes
+        (-1, None),
+        (True, None),
+        (1.5, None),
+        (2**70, None),
+        ([6], None),
+        (None, None),
+    ],
+)
+def test_sizes_of_any_type(size: Any, expected: int | None) -> None:
+    text = EB_OBJECT % ('"app/2024-03-01-10-11-12-ABC"', json.dumps(size), '"e"')
+    (obj,) = decode_body("m1", text).objects
+    assert obj.size == expected
+
+
+@pytest.mark.parametrize(
+    ("etag", "expected"),
+    [
+        ('"b1946ac92492d2347c6235b4d2611184"', "b1946ac92492d2347c6235b4d2611184"),
+        ('"d41d8cd98f00b204e9800998ecf8427e-12"', "d41d8cd98f00b204e9800998ecf8427e-12"),
+        ('"\\"quoted\\""', "quoted"),
+        ('"a b"', None),  # not an ETag: looked up instead
+        ('"\\r\\n"', None),
+        ('"\\ud800"', None),
+        ('"' + "f" * 200 + '"', None),
+        ("5", None),
+        ("null", None),
+    ],
+)
+def test_etags_of_any_shape(etag: str, expected: str | None) -> None:
+    text = EB_OBJECT % ('"app/2024-03-01-10-11-12-ABC"', 1, etag)
+    (obj,) = decode_body("m1", text).objects
+    assert obj.etag == expected
+
+
+def test_a_record_that_is_not_an_object_is_not_a_lambda_event() -> None:
+    with pytest.raises(ValueError, match="not an object"):
+        decode_record("a string")  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ def answer_with(code: str, status: int, message: str) -> tuple[AWSResponse, dict
     return AWSResponse("https://x.invalid/", status, {}, Raw()), parsed
 
 
-def test_happy_path_is_copy_verify_delete_in_three_requests(s3: Any) -> None:
+def test_happy_path_is_a_conditional_copy_and_a_conditional_delete(s3: Any) -> None:
     expected = put(s3, ContentType="text/plain", Metadata={"origin": "test"})
     calls = record_calls(s3)
 
@@ -80,7 +80,8 @@ def test_happy_path_is_copy_verify_delete_in_three_requests(s3: Any) -> None:
 
     assert result.outcome is MoveOutcome.MOVED and result.ok
     assert (result.attempts, result.target_key, result.size) == (1, TARGET, len(BODY))
-    assert calls == ["CopyObject", "HeadObject", "DeleteObject"]
+    # The copy's ETag (the source's MD5) is the verification: no HeadObject of the target.
+    assert calls == ["CopyObject", "DeleteObject"]
     assert keys(s3) == [TARGET]
     assert body(s3, TARGET) == BODY
     head = s3.head_object(Bucket=BUCKET, Key=TARGET)
@@ -93,7 +94,7 @@ def test_without_etag_and_size_the_source_is_looked_up_first(s3: Any) -> None:
     calls = record_calls(s3)
     result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST)
     assert result.outcome is MoveOutcome.MOVED
-    assert calls == ["HeadObject", "CopyObject", "HeadObject", "DeleteObject"]
+    assert calls == ["HeadObject", "CopyObject", "DeleteObject"]
     assert keys(s3) == [TARGET]
 
 
@@ -190,8 +191,11 @@ def test_a_crash_between_copy_and_delete_is_repaired_by_the_next_delivery(s3: An
     with pytest.raises(SimulatedCrash):
         move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
     assert keys(s3) == [TARGET, KEY]  # copied, not deleted
+    calls = record_calls(s3)
     result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
-    assert result.outcome is MoveOutcome.MOVED
+    # The target is not copied again: the 412 of the copy leads to it, it holds the object.
+    assert result.outcome is MoveOutcome.ALREADY_MOVED and result.attempts == 1
+    assert calls == ["CopyObject", "HeadObject", "DeleteObject"]
     assert keys(s3) == [TARGET] and body(s3, TARGET) == BODY
 
 
@@ -431,3 +435,168 @@ def test_relocate_only_to_a_valid_target_key(s3: Any) -> None:
     assert result.outcome is MoveOutcome.REJECTED
     assert result.error_code == "KeyFormatError"
     assert keys(s3) == [misplaced]
+
+
+# -- the target is never overwritten --------------------------------------------------------
+
+OTHER = b"a different log object whose file name maps to the same target\n"
+
+
+def sent_headers(s3: Any) -> list[tuple[str, dict[str, str]]]:
+    """(operation, HTTP headers) of every request sent."""
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    def record(request: Any, event_name: str, **_: Any) -> None:
+        headers = {
+            k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
+        }
+        sent.append((event_name.rsplit(".", 1)[-1], headers))
+
+    s3.meta.events.register_first("before-send.s3", record)
+    return sent
+
+
+def test_the_copy_is_conditional_on_both_ends_and_the_delete_on_the_source(s3: Any) -> None:
+    expected = put(s3)
+    sent = sent_headers(s3)
+    move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
+    (copy_op, copy), (delete_op, delete) = sent
+    etag = f'"{expected["expected_etag"]}"'
+    assert (copy_op, delete_op) == ("CopyObject", "DeleteObject")
+    assert copy["if-none-match"] == "*"
+    assert copy["x-amz-copy-source-if-match"] == etag
+    assert delete["if-match"] == etag
+
+
+def test_a_different_object_at_the_target_is_never_overwritten(s3: Any) -> None:
+    other = s3.put_object(Bucket=BUCKET, Key=TARGET, Body=OTHER)["ETag"].strip('"')
+    expected = put(s3)
+    FaultInjector().install(s3)  # enforces IfNoneMatch, which moto ignores on CopyObject
+    result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
+    assert result.outcome is MoveOutcome.REJECTED and not result.ok
+    assert result.error_code == "TargetExists" and result.attempts == 1
+    for named in (KEY, TARGET, expected["expected_etag"], other):
+        assert named in (result.error or "")
+    assert body(s3, TARGET) == OTHER and body(s3, KEY) == BODY  # both kept
+
+
+def test_a_different_object_of_the_same_size_is_told_apart_by_its_etag(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=TARGET, Body=BODY.upper())
+    expected = put(s3)
+    FaultInjector().install(s3)
+    result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
+    assert result.outcome is MoveOutcome.REJECTED and result.error_code == "TargetExists"
+    assert body(s3, TARGET) == BODY.upper() and body(s3, KEY) == BODY
+
+
+def test_a_conditional_write_conflict_is_retried(s3: Any) -> None:
+    expected = put(s3)
+    conflicts = [answer_with("ConditionalRequestConflict", 409, "A conflicting write")]
+    s3.meta.events.register_first(
+        "before-call.s3.CopyObject", lambda **_: conflicts.pop() if conflicts else None
+    )
+    result = move_object(s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST, **expected)
+    assert result.outcome is MoveOutcome.MOVED and result.attempts == 2
+    assert keys(s3) == [TARGET]
+
+
+def multipart_put(s3: Any, key: str, data: bytes) -> str:
+    """Upload ``data`` in two parts (the first of 5 MiB); the multipart-style ETag."""
+    half = 5 * 1024 * 1024
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)
+    parts = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(
+                Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], PartNumber=n, Body=chunk
+            )["ETag"],
+        }
+        for n, chunk in ((1, data[:half]), (2, data[half:]))
+    ]
+    done = s3.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
+    etag: str = done["ETag"].strip('"')
+    assert etag.endswith("-2")
+    return etag
+
+
+@pytest.mark.parametrize("same_bytes", [True, False])
+def test_where_etags_cannot_be_compared_the_bytes_decide(s3: Any, same_bytes: bool) -> None:
+    data = b"m" * (5 * 1024 * 1024) + b"tail\n"
+    etag = multipart_put(s3, KEY, data)
+    at_target = data if same_bytes else data[:-5] + b"TAIL\n"  # same size either way
+    s3.put_object(Bucket=BUCKET, Key=TARGET, Body=at_target)  # a single-part ETag
+    FaultInjector().install(s3)
+    result = move_object(
+        s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST,
+        expected_etag=etag, expected_size=len(data),
+    )  # fmt: skip
+    if same_bytes:  # e.g. an earlier attempt's copy, then a crash
+        assert result.outcome is MoveOutcome.ALREADY_MOVED
+        assert keys(s3) == [TARGET] and body(s3, TARGET) == data
+    else:
+        assert result.outcome is MoveOutcome.REJECTED and result.error_code == "TargetExists"
+        assert body(s3, KEY) == data and body(s3, TARGET) == at_target
+
+
+def test_a_multipart_style_source_etag_is_verified_by_a_head_of_the_target(s3: Any) -> None:
+    data = b"q" * (5 * 1024 * 1024) + b"end\n"
+    etag = multipart_put(s3, KEY, data)
+    calls = record_calls(s3)
+    result = move_object(
+        s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST,
+        expected_etag=etag, expected_size=len(data),
+    )  # fmt: skip
+    assert result.outcome is MoveOutcome.MOVED
+    assert calls == ["CopyObject", "HeadObject", "DeleteObject"]
+
+
+def test_a_large_object_is_not_copied_onto_a_different_one(s3: Any) -> None:
+    data = b"L" * (7 * 1024 * 1024)
+    expected = put(s3, body=data)
+    s3.put_object(Bucket=BUCKET, Key=TARGET, Body=OTHER)
+    calls = record_calls(s3)
+    result = move_object(
+        s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST,
+        multipart_threshold=6 * 1024 * 1024, part_size=5 * 1024 * 1024, **expected,
+    )  # fmt: skip
+    assert result.outcome is MoveOutcome.REJECTED and result.error_code == "TargetExists"
+    assert "UploadPartCopy" not in calls  # found before any part was copied
+    assert body(s3, TARGET) == OTHER and body(s3, KEY) == data
+
+
+def test_a_target_written_during_a_multipart_copy_is_not_replaced(s3: Any) -> None:
+    data = b"R" * (11 * 1024 * 1024)
+    expected = put(s3, body=data)
+    FaultInjector().install(s3)
+    calls = record_calls(s3)
+    written: list[bool] = []
+
+    def write_the_target_first(**_: Any) -> None:
+        if not written:
+            written.append(True)
+            plain().put_object(Bucket=BUCKET, Key=TARGET, Body=OTHER)
+
+    s3.meta.events.register_first("before-call.s3.CompleteMultipartUpload", write_the_target_first)
+    result = move_object(
+        s3, bucket=BUCKET, key=KEY, layout=LAYOUT, retry=FAST,
+        multipart_threshold=6 * 1024 * 1024, part_size=5 * 1024 * 1024, **expected,
+    )  # fmt: skip
+    assert result.outcome is MoveOutcome.REJECTED and result.error_code == "TargetExists"
+    assert "AbortMultipartUpload" in calls
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    assert body(s3, TARGET) == OTHER and body(s3, KEY) == data
+
+
+def test_relocate_never_overwrites_a_different_object(s3: Any) -> None:
+    misplaced = TARGET.replace("Day=01", "Day=07")
+    expected = put(s3, misplaced)
+    s3.put_object(Bucket=BUCKET, Key=TARGET, Body=OTHER)
+    FaultInjector().install(s3)
+    result = move_object(
+        s3, bucket=BUCKET, key=misplaced, layout=LAYOUT, relocate_to=TARGET, retry=FAST,
+        **expected,
+    )  # fmt: skip
+    assert result.outcome is MoveOutcome.REJECTED and result.error_code == "TargetExists"
+    assert body(s3, TARGET) == OTHER and body(s3, misplaced) == BODY

@@ -37,6 +37,7 @@ def client_error(code: str, status: int, message: str = "m") -> ClientError:
         ("ServiceUnavailable", 503, ErrorKind.TRANSIENT),
         ("InternalError", 500, ErrorKind.TRANSIENT),
         ("RequestTimeout", 400, ErrorKind.TRANSIENT),
+        ("ConditionalRequestConflict", 409, ErrorKind.TRANSIENT),
         ("SomethingNew", 502, ErrorKind.TRANSIENT),
         ("AccessDenied", 403, ErrorKind.PERMANENT),
         ("KMS.DisabledException", 400, ErrorKind.PERMANENT),

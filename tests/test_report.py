@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -107,7 +108,8 @@ def test_every_section_and_its_numbers_are_shown(page: str, sections: dict[str, 
     for anchor, section in sections.items():
         assert f'<section id="{anchor}"><h2>{section.title}</h2>' in page
         assert f'href="#{anchor}"' in page
-        assert f"Data ({len(section.frame):,} rows)" in page
+        rows = len(section.frame)
+        assert f"Data ({rows:,} {'row' if rows == 1 else 'rows'})" in page
         for column in section.frame.columns:
             series = section.frame[column]
             if pd.api.types.is_integer_dtype(series):
@@ -235,3 +237,103 @@ def test_the_browser_check_skips_cleanly_without_chromium(monkeypatch: pytest.Mo
     monkeypatch.setattr(tests.browser.shutil, "which", lambda name: None)
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
         tests.browser.chromium_or_skip()
+
+
+HOSTILE_LONG = (
+    '"onmouseover="alert(1)" x=\' </style><style>*{display:none}</style></script>'
+    "<script>alert(2)</script> " + "/very/long/key" * 12
+)
+
+
+class _Elements(HTMLParser):
+    """Every start tag and its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+
+def test_hostile_values_stay_text_in_titles_headers_and_notes() -> None:
+    """Values long enough to be shortened carry their full text in a title attribute: it is
+    escaped there too, as are column names, titles, notes and the notice."""
+    frame = pd.DataFrame({HOSTILE_LONG: [HOSTILE_LONG], "useragent": [HOSTILE_LONG]})
+    page = render_report(
+        {"x": Section(HOSTILE_LONG, frame, note=HOSTILE_LONG, empty=HOSTILE_LONG),
+         "e": Section("Empty", frame.head(0), empty=HOSTILE_LONG)},
+        title=HOSTILE_LONG, subtitle=HOSTILE_LONG, notice=HOSTILE_LONG,
+        summary={HOSTILE_LONG: 1}, generated_at=FIXED_TIME,
+    )  # fmt: skip
+    parser = _Elements()
+    parser.feed(page)
+    tags = [tag for tag, _ in parser.elements]
+    assert tags.count("style") == 1 and tags.count("script") == 2
+    assert not [a for _, attrs in parser.elements for a in attrs if a.startswith("on")]
+    titles = [
+        attrs["title"] for tag, attrs in parser.elements if tag in ("td", "th") and "title" in attrs
+    ]
+    assert titles.count(HOSTILE_LONG) == 3  # the header and both cells, exactly
+    assert page.count("</style>") == 1 and page.count("</script>") == 2
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_page_reads_well_at_1400_and_800_pixels(tmp_path: Path, page: str, width: int) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    seen = visit(path, width=width, layout=True)
+    assert seen.charts_state == "ok", seen.console_errors
+    assert seen.layout_problems == []
+
+
+@pytest.mark.browser
+def test_the_layout_check_finds_broken_words_overflow_and_overlapping_titles(
+    tmp_path: Path, page: str
+) -> None:
+    """The check above can fail: words broken anywhere (the old ``word-break``), a cell too
+    narrow for its text, an axis title moved onto its labels."""
+    broken = page.replace(
+        "</style>",
+        "table { width: 300px; table-layout: fixed; } th, td { word-break: break-all; }"
+        " .nw { display: inline-block; width: 5px; } </style>",
+        1,
+    )
+    broken = broken.replace('"titleX": 0, "titleY": -6', '"titleX": -10, "titleY": 18', 1)
+    assert broken.count("word-break: break-all") == 1 and '"titleX": -10' in broken
+    path = tmp_path / "broken.html"
+    path.write_text(broken, encoding="utf-8")
+    seen = visit(path, width=800, layout=True)
+    kinds = {problem["kind"] for problem in seen.layout_problems}
+    assert {"mid-word", "overflow", "axis-title-overlap"} <= kinds, seen.layout_problems[:5]
+
+
+@pytest.mark.browser
+def test_hostile_values_stay_text_in_chart_tooltips(tmp_path: Path) -> None:
+    """Hovering a bar shows the value as text: no element of it, no script run."""
+    evil = '<img src=x onerror="window.pwned=1">"onmouseover="window.pwned=1" </style>'
+    frame = pd.DataFrame({"useragent": [evil, "aws-cli/2"], "requests": [3, 9]})
+    page = render_report(
+        {"agents": Section("Agents", frame, chart=Chart(x="requests", y="useragent"))},
+        generated_at=FIXED_TIME,
+    )
+    path = tmp_path / "evil.html"
+    path.write_text(page, encoding="utf-8")
+    seen = visit(path, tooltips=True, layout=True)
+    assert seen.charts_state == "ok" and not seen.pwned
+    shown = [tip for tip in seen.tooltips if evil in tip["text"]]
+    assert shown, seen.tooltips
+    assert all(set(tip["tags"]) <= {"table", "tbody", "tr", "td"} for tip in seen.tooltips)
+    assert seen.layout_problems == []
+
+
+def test_options_and_commands_in_notes_are_code_that_does_not_break() -> None:
+    page = render_report(
+        {"x": Section("X", pd.DataFrame({"a": [1]}), note="Set --bulk-min-bytes <b>here</b>.")},
+        notice="Fill it with s3logs-athena sync.",
+        generated_at=FIXED_TIME,
+    )
+    assert '<p class="note">Set <code>--bulk-min-bytes</code> &lt;b&gt;here&lt;/b&gt;.</p>' in page
+    assert '<p class="notice">Fill it with <code>s3logs-athena sync</code>.</p>' in page
+    assert "white-space: nowrap; }" in page.split("code {", 1)[1].split("\n", 1)[0]

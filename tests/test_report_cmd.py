@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,8 @@ DAY = ["--from", "2024-03-04", "--to", "2024-03-04"]
         ([*DAY, "--buckets", "Bad_Name"], "invalid bucket name 'Bad_Name'"),
         ([*DAY, "--buckets", ","], "give at least one bucket name"),
         ([*DAY, "--bulk-min-bytes", "10XB"], "--bulk-min-bytes '10XB'"),
+        ([*DAY, "--bulk-per-day", "lots"], "--bulk-per-day 'lots'"),
+        ([*DAY, "--bulk-factor", "0.5"], "0.5 is not in the range x>=1"),
         ([*DAY, "--engine", "sqlite"], "'sqlite' is not one of"),
         ([*DAY, "--deletion-share", "0"], "--deletion-share"),
         (["--to", "2024-03-04"], "Missing option '--from'"),
@@ -84,3 +87,24 @@ def test_a_directory_is_not_an_output_file(cache: Path, tmp_path: Path) -> None:
                     "--out", str(tmp_path))  # fmt: skip
     assert result.exit_code == 2
     assert "is a directory" in result.stderr
+
+
+def test_the_bulk_options_reach_the_report(cache: Path, tmp_path: Path) -> None:
+    """--bulk-per-day/--bulk-factor tune the per-day rule; --bulk-min-bytes replaces it with a
+    total over the range; the command's defaults are the library's."""
+    from s3logs_athena.cli import report_cmd
+    from s3logs_athena.report.options import ReportOptions
+
+    defaults = ReportOptions(date(2024, 3, 4), date(2024, 3, 4))
+    assert report_cmd.DEFAULT_BULK_MIN_BYTES_PER_DAY == "10GB"
+    assert defaults.bulk_min_bytes_per_day == 10 * 10**9
+    assert report_cmd.DEFAULT_BULK_BASELINE_FACTOR == defaults.bulk_baseline_factor
+    out = tmp_path / "r.html"
+    result = report(*DAY, "--cache", str(cache), "--out", str(out), "--bulk-per-day", "1MB",
+                    "--bulk-factor", "2.5")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "at least 1 MB in one UTC day" in page and "2.5 times its typical day" in page
+    result = report(*DAY, "--cache", str(cache), "--out", str(out), "--bulk-min-bytes", "1MB")
+    assert result.exit_code == 0, result.output
+    assert "at least 1 MB in total over the range" in out.read_text(encoding="utf-8")

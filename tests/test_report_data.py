@@ -85,6 +85,7 @@ def test_a_range_without_data_gives_an_empty_report(cache: Path, tmp_path: Path)
     data = run_report(ReportOptions(date(2020, 1, 1), date(2020, 1, 2), cache_dir=cache))
     assert data.summary()["requests"] == 0
     assert data.deleters.empty and data.unusual_deletions.empty
+    assert data.bulk_downloads.empty
     page = data.write_html(tmp_path / "empty.html").read_text(encoding="utf-8")
     assert "No rows." in page
 
@@ -114,3 +115,161 @@ def test_byte_thresholds_take_units() -> None:
 def test_writing_onto_a_directory_is_refused(data: ReportData, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a directory"):
         data.write_html(tmp_path)
+
+
+# -- bulk downloads: judged day by day ------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=[(7, 1), (3, 2)], ids=["7-days-seed-1", "3-days-seed-2"])
+def week(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[GeneratedDataset, Path]:
+    """The demo's traffic (3 buckets, 24 log objects per bucket and day) over 7 or 3 days:
+    a CloudFront origin identity pulls GBs every day from one address."""
+    days, seed = request.param
+    dataset = small_dataset(days=days, seed=seed, objects_per_day=24, records_per_object=200)
+    cache = tmp_path_factory.mktemp("cache")
+    ingest(write_partitions(dataset, tmp_path_factory.mktemp("bucket")), cache)
+    return dataset, cache
+
+
+def test_the_planted_download_is_the_only_bulk_download_over_days(
+    week: tuple[GeneratedDataset, Path],
+) -> None:
+    """Only the planted download is found, on its day, against a typical day of 0; a range
+    total threshold (the old rule, --bulk-min-bytes) lets steady traffic in as the range
+    grows."""
+    dataset, cache = week
+    bulk = dataset.truth.bulk_download
+    assert bulk is not None
+    data = run_report(whole_range(dataset, cache))
+    rows = data.bulk_downloads
+    assert list(zip(rows["requester"], rows["remoteip"], strict=True)) == [
+        (bulk.requester, bulk.remote_ip)
+    ]
+    assert rows.loc[0, "day"] == bulk.start.date() and rows.loc[0, "typical_day_bytes"] == 0
+    assert data.findings()["bulk downloads"] == 1
+    if dataset.config.days == 7:
+        total = run_report(whole_range(dataset, cache, bulk_min_bytes="10GiB"))
+        assert len(total.bulk_downloads) > 1  # a CDN's week outgrows the threshold
+        assert "CloudFront" in " ".join(total.bulk_downloads["requester"])
+
+
+def test_the_report_says_how_bulk_downloads_were_judged(
+    data: ReportData, dataset: GeneratedDataset, cache: Path, tmp_path: Path
+) -> None:
+    note = data.sections()["bulk-downloads"].note or ""
+    assert "at least 10 GB in one UTC day" in note and "4 times its typical day" in note
+    assert "median of its other days" in note and "--bulk-min-bytes" in note
+    page = data.write_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "at least 10 GB in one UTC day" in page and "GiB" not in page.split("<script>")[0]
+    one_day = ReportOptions(dataset.truth.start, dataset.truth.start, cache_dir=cache)
+    assert "One day has no other day" in (
+        run_report(one_day).sections()["bulk-downloads"].note or ""
+    )
+    total = run_report(whole_range(dataset, cache, bulk_min_bytes="50GB"))
+    assert (total.sections()["bulk-downloads"].note or "").startswith(
+        "A requester and address whose GETs received at least 50 GB in total over the range"
+    )
+    assert set(total.results["bulk_downloads"].frame.columns) >= {"requester", "bytes_sent"}
+    assert "day" not in total.bulk_downloads.columns  # the template's rows, as they came
+
+
+def test_bulk_thresholds_are_checked() -> None:
+    with pytest.raises(InputError, match="--bulk-per-day 'x'"):
+        ReportOptions(date(2024, 3, 4), date(2024, 3, 4), bulk_min_bytes_per_day="x")
+    with pytest.raises(InputError, match=r"--bulk-factor 0\.5"):
+        ReportOptions(date(2024, 3, 4), date(2024, 3, 4), bulk_baseline_factor=0.5)
+    options = ReportOptions(date(2024, 3, 4), date(2024, 3, 4))
+    assert options.bulk_min_bytes_per_day == 10 * 10**9 and options.bulk_min_bytes is None
+    assert options.templates()["bulk_downloads"] == "bulk-download-days"
+    explicit = ReportOptions(date(2024, 3, 4), date(2024, 3, 4), bulk_min_bytes="1GB")
+    assert explicit.templates()["bulk_downloads"] == "bulk-downloads"
+    assert explicit.query_params("bulk_downloads")["min_bytes"] == 10**9
+
+
+# -- what the page says about the range -----------------------------------------------------
+
+
+def test_an_empty_range_says_why_and_what_the_cache_holds(cache: Path, tmp_path: Path) -> None:
+    data = run_report(ReportOptions(date(2020, 1, 1), date(2020, 1, 2), cache_dir=cache))
+    notice = data.notice() or ""
+    assert "No log records from 2020-01-01 to 2020-01-02" in notice
+    assert "2 days" in notice and "no row matched" in notice
+    # the typed cache files records by request day: the dataset's two days
+    assert f"The cache at {cache} holds records of 2024-03-04 to 2024-03-05" in notice
+    page = data.write_html(tmp_path / "empty.html").read_text(encoding="utf-8")
+    assert '<p class="notice">No log records from 2020-01-01' in page
+    assert "No rows. No log records in this range" in page
+
+
+def test_an_unknown_bucket_and_an_empty_cache_are_explained(cache: Path, tmp_path: Path) -> None:
+    other = run_report(
+        ReportOptions(date(2024, 3, 4), date(2024, 3, 4), cache_dir=cache, buckets=("nope",))
+    )
+    assert "No log records for nope from 2024-03-04" in (other.notice() or "")
+    assert ", of the buckets " in (other.notice() or "")
+    empty_cache = tmp_path / "cache"
+    (empty_cache / "parquet").mkdir(parents=True)
+    from s3logs_athena.report.sections import coverage_notice
+
+    other.options = ReportOptions(date(2024, 3, 4), date(2024, 3, 4), cache_dir=empty_cache)
+    assert "holds no log partitions: fill it with s3logs-athena sync" in (
+        coverage_notice(other) or ""
+    )
+
+
+def test_days_without_records_are_named(
+    data: ReportData, dataset: GeneratedDataset, cache: Path
+) -> None:
+    assert data.notice() is None
+    start = dataset.truth.start
+    wider = run_report(
+        ReportOptions(start - timedelta(days=3), start + timedelta(days=4), cache_dir=cache)
+    )
+    assert wider.notice() == (
+        f"No log records on {start - timedelta(days=3)} to {start - timedelta(days=1)}, "
+        f"{start + timedelta(days=2)} to {start + timedelta(days=4)} (6 of the 8 days asked): "
+        "the figures cover the other days only."
+    )
+
+
+def test_the_tls_finding_is_coloured_by_its_reason(data: ReportData) -> None:
+    section = data.sections()["insecure-transport"]
+    assert section.chart is not None and section.chart.color == "reason"
+    assert section.chart_frame is not None
+    assert set(section.chart_frame["reason"]) <= {"plain HTTP", "TLSv1", "TLSv1.1", "SigV2",
+                                                  "TLSv1 + SigV2", "TLSv1.1 + SigV2"}  # fmt: skip
+    assert int(section.chart_frame["requests"].sum()) == int(section.frame["requests"].sum())
+    assert section.frame.columns[0] == "reason"
+
+
+def test_costs_under_a_cent_keep_their_digits(data: ReportData, tmp_path: Path) -> None:
+    page = data.write_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    costs = data.frame("operations")["est_request_cost_usd"]
+    small = float(costs[(costs > 0) & (costs < 0.01)].iloc[0])
+    from s3logs_athena.report.cells import format_value
+
+    shown = format_value(small, "est_request_cost_usd")
+    assert shown != "$0.00" and abs(float(shown.lstrip("$")) - small) / small < 0.01
+    assert f">{shown}<" in page
+
+
+# -- in a browser, at 1400 and 800 pixels ------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_report_reads_well_in_chromium(data: ReportData, tmp_path: Path, width: int) -> None:
+    """No cell or header wider than its box, no word broken across lines, no axis title on
+    its labels, no page wider than the window; the unusual deleter in the highlight colour."""
+    from s3logs_athena.report import HIGHLIGHT, MUTED
+
+    from .browser import visit
+
+    path = data.write_html(tmp_path / "report.html")
+    seen = visit(path, width=width, height=1200, layout=True)
+    assert seen.charts_state == "ok", seen.console_errors
+    assert seen.console_errors == []
+    assert seen.layout_problems == []
+    assert sorted(seen.chart_fills["chart-deleters"]) == sorted([HIGHLIGHT, MUTED])

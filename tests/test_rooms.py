@@ -39,7 +39,7 @@ def test_rooms_reexport_their_public_names() -> None:
     from s3logs_athena.table import TableSpec
     from s3logs_athena.templates import get_template
 
-    assert Chart.__module__ == "s3logs_athena.report.html"
+    assert Chart.__module__ == "s3logs_athena.report.charts"
     assert run_report.__module__ == "s3logs_athena.report.data"
     assert TableSpec.__module__ == "s3logs_athena.table.ddl"
     assert get_template.__module__ == "s3logs_athena.templates.catalog"

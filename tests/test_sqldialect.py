@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from s3logs_athena.errors import TemplateError
 from s3logs_athena.templates.dialect import install_duckdb_macros, parse_athena, to_duckdb
-from s3logs_athena.templates.partitions import REQUEST_TIME_SQL
+from s3logs_athena.templates.partitions import RAW_REQUEST_TIME_SQL
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_contains_matches_python(
 
 def test_request_time_parses_to_utc(con: duckdb.DuckDBPyConnection) -> None:
     sql = to_duckdb(
-        f"SELECT {REQUEST_TIME_SQL} AS t FROM (VALUES ('06/Feb/2019:00:00:38 +0000'), "
+        f"SELECT {RAW_REQUEST_TIME_SQL} AS t FROM (VALUES ('06/Feb/2019:00:00:38 +0000'), "
         "('06/Feb/2019:23:59:59 +0200'), ('-')) v(requestdatetime)",
         pretty=False,
     )

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from s3logs_athena.errors import InputError, ParameterError, TemplateError
-from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD
-from s3logs_athena.parser import parse_line, split_line
+from s3logs_athena.parser import parse_columns
+from s3logs_athena.table.names import all_view
+from s3logs_athena.table.schema import TYPED_COLUMNS, typed_record_batch
 from s3logs_athena.templates import (
     QueryTemplate,
     get_template,
@@ -103,18 +104,15 @@ def test_get_template_suggests() -> None:
 
 @pytest.fixture(scope="module")
 def duck() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The smoke log lines in a table shaped like the Athena one (raw values), partitioned by
-    delivery day: the request's day, the next day for request IDs starting with LATE."""
+    """The smoke log lines in a table shaped like Athena's ``<table>_all`` (the typed
+    columns), partitioned as its raw side is, by delivery day: the request's day, the next day
+    for request IDs starting with LATE."""
     con = duckdb.connect()
     install_duckdb_macros(con)
-    types = {
-        f.name: "BIGINT" if f.athena_type == "bigint" else "VARCHAR"
-        for f in (*LOG_FIELDS, TRAILING_FIELD)
-    }
-    columns = ", ".join(f'"{name}" {types[name]}' for name in FIELD_NAMES)
+    columns = ", ".join(f'"{c.name}" {c.duckdb_type}' for c in TYPED_COLUMNS)
     con.execute("CREATE SCHEMA s3_access_logs_db")
     con.execute(
-        f"CREATE TABLE s3_access_logs_db.s3_access_logs ({columns}, year INTEGER, "
+        f"CREATE TABLE s3_access_logs_db.s3_access_logs_all ({columns}, year INTEGER, "
         "month INTEGER, day INTEGER, bucket VARCHAR)"
     )
     for line in (FIXTURES / "logs" / "query-smoke.log").read_text().splitlines():
@@ -124,17 +122,12 @@ def duck() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def insert_line(con: duckdb.DuckDBPyConnection, line: str) -> None:
-    raw = dict(zip(FIELD_NAMES, split_line(line), strict=True))
-    record = parse_line(line)
-    assert record.requestdatetime is not None and record.requestid is not None
-    day = record.requestdatetime.date() + timedelta(days=record.requestid.startswith("LATE"))
-    values: list[Any] = [
-        None if raw[n] in (None, "-") and n in ("bytessent", "objectsize") else raw[n]
-        for n in FIELD_NAMES
-    ]
-    values += [day.year, day.month, day.day, raw["bucket_name"]]
+    (typed,) = typed_record_batch(parse_columns([line])).to_pylist()
+    assert typed["request_time"] is not None and typed["request_id"] is not None
+    day = typed["request_time"].date() + timedelta(days=typed["request_id"].startswith("LATE"))
+    values: list[Any] = [*typed.values(), day.year, day.month, day.day, typed["bucket_name"]]
     con.execute(
-        f"INSERT INTO s3_access_logs_db.s3_access_logs VALUES ({', '.join('?' * len(values))})",
+        f"INSERT INTO s3_access_logs_db.s3_access_logs_all VALUES ({', '.join('?' * len(values))})",
         values,
     )
 
@@ -289,8 +282,7 @@ def _timestamp(node: exp.Expr) -> datetime:
 
 
 def _is_request_time(node: exp.Expr) -> bool:
-    parse = node.find(exp.ParseDatetime)
-    return parse is not None and _columns(parse) == {"requestdatetime"}
+    return isinstance(node, exp.Column) and node.name == "request_time"
 
 
 @functools.cache
@@ -315,7 +307,7 @@ def assert_pruned(sql: str, params: dict[str, Any]) -> None:
     scans = [
         t
         for t in tree.find_all(exp.Table)
-        if t.name == params["table"] and t.db == params["database"]
+        if t.name == all_view(params["table"]) and t.db == params["database"]
     ]
     assert scans, "the template does not read the logs table"
     windows = []
@@ -461,10 +453,10 @@ def test_payload_stays_inside_a_literal(
     inject.execute("BEGIN")
     try:
         inject.execute(
-            "INSERT INTO s3_access_logs_db.s3_access_logs (bucket_name, requestdatetime, remoteip, "
-            "requester, requestid, operation, key, httpstatus, year, month, day, bucket) VALUES "
-            "('app-assets', '01/May/2024:08:00:00 +0000', '192.0.2.1', ?, 'INJECT01', "
-            "'REST.DELETE.OBJECT', ?, '204', 2024, 5, 1, 'app-assets')",
+            "INSERT INTO s3_access_logs_db.s3_access_logs_all (bucket_name, request_time, "
+            "remote_ip, requester, request_id, operation, key, http_status, year, month, day, "
+            "bucket) VALUES ('app-assets', TIMESTAMP '2024-05-01 08:00:00', '192.0.2.1', ?, "
+            "'INJECT01', 'REST.DELETE.OBJECT', ?, 204, 2024, 5, 1, 'app-assets')",
             [line_values["requester"], line_values["key"]],
         )
         result = inject.execute(duck_sql)
@@ -565,3 +557,17 @@ def test_readme_catalog_lists_every_template() -> None:
     readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
     catalog = readme.split("### Catalog", 1)[1].split("###", 1)[0]
     assert [t.name for t in TEMPLATES if f"| `{t.name}` |" not in catalog] == []
+
+
+def test_as_logged_renders_typed_columns_back_as_logged(tmp_path: Path) -> None:
+    body = "SELECT {{ as_logged('http_status') }} AS httpstatus, {{ as_logged('requester') }} AS r"
+    text = GOOD.split("-#}\n")[0] + "-#}\n" + body + " FROM {{ logs }} WHERE {{ in_range() }}"
+    (template,) = load_templates(write(tmp_path, text)).values()
+    sql = template.render({"start": "2024-05-01", "end": "2024-05-02"}).sql
+    assert "coalesce(CAST(http_status AS varchar), '-') AS httpstatus" in sql
+    assert "coalesce(requester, '-') AS r" in sql
+    for wrong in ("remoteip", "request_time", "x) OR (1=1"):
+        broken = text.replace("'requester'", repr(wrong))
+        (template,) = load_templates(write(tmp_path, broken)).values()
+        with pytest.raises(TemplateError, match="as_logged"):
+            template.render({"start": "2024-05-01", "end": "2024-05-02"})

@@ -644,6 +644,13 @@ def test_principal_activity_matches_a_requester_with_spaces(engine: DuckDBEngine
     assert run(engine, "principal-activity", requester="CloudFront Origin Access Identity") == []
 
 
+def test_principal_activity_finds_the_anonymous_requester_as_logged(engine: DuckDBEngine) -> None:
+    """'-' is NULL in the typed columns; a requester given as S3 logs it still matches."""
+    expected = [r["requestid"] for r in in_range() if r["requester"] == "-"]
+    got = run(engine, "principal-activity", requester="-")
+    assert sorted(r["requestid"] for r in got) == sorted(expected) and expected
+
+
 def test_access_denied_per_hour(engine: DuckDBEngine) -> None:
     denied = [r for r in in_range() if r["httpstatus"] == "403"]
     expected = [

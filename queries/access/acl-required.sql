@@ -14,13 +14,13 @@ end = "2024-05-31"
 -#}
 SELECT
   bucket,
-  requester,
-  operation,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('operation') }} AS operation,
   count(*) AS requests,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND aclrequired = 'Yes'
+  AND acl_required = 'Yes'
 GROUP BY 1, 2, 3
 ORDER BY requests DESC, bucket, requester, operation

@@ -21,17 +21,17 @@ end = "2024-05-02"
 -#}
 SELECT
   bucket,
-  operation,
+  {{ as_logged('operation') }} AS operation,
   {{ object_key }} AS key,
   count(*) AS requests,
-  count_if(try_cast(httpstatus AS integer) < 400) AS succeeded,
-  count(DISTINCT remoteip) AS distinct_ips,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  count_if(http_status < 400) AS succeeded,
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND requester = '-'
+  AND requester IS NULL
 GROUP BY 1, 2, 3
 ORDER BY succeeded DESC, requests DESC, bucket, operation, key
 LIMIT {{ limit }}

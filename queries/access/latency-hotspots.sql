@@ -30,14 +30,14 @@ min_requests = 1
 -#}
 SELECT
   bucket,
-  operation,
+  {{ as_logged('operation') }} AS operation,
   count(*) AS requests,
-  approx_percentile(try_cast(totaltime AS bigint), 0.5) AS p50_total_ms,
-  approx_percentile(try_cast(totaltime AS bigint), 0.9) AS p90_total_ms,
-  approx_percentile(try_cast(totaltime AS bigint), 0.99) AS p99_total_ms,
-  max(try_cast(totaltime AS bigint)) AS max_total_ms,
-  approx_percentile(try_cast(turnaroundtime AS bigint), 0.5) AS p50_turnaround_ms,
-  approx_percentile(try_cast(turnaroundtime AS bigint), 0.99) AS p99_turnaround_ms
+  approx_percentile(total_time_ms, 0.5) AS p50_total_ms,
+  approx_percentile(total_time_ms, 0.9) AS p90_total_ms,
+  approx_percentile(total_time_ms, 0.99) AS p99_total_ms,
+  max(total_time_ms) AS max_total_ms,
+  approx_percentile(turnaround_time_ms, 0.5) AS p50_turnaround_ms,
+  approx_percentile(turnaround_time_ms, 0.99) AS p99_turnaround_ms
 FROM {{ logs }}
 WHERE {{ in_range() }}
 GROUP BY bucket, operation

@@ -23,18 +23,18 @@ end = "2024-05-02"
 key = "reports/2024/Q1 summary (final).pdf"
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
   {{ object_key }} AS key,
-  operation,
-  requester,
-  remoteip,
-  httpstatus,
-  errorcode,
-  bytessent,
-  versionid,
-  requestid,
-  useragent
+  {{ as_logged('operation') }} AS operation,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  bytes_sent AS bytessent,
+  {{ as_logged('version_id') }} AS versionid,
+  {{ as_logged('request_id') }} AS requestid,
+  {{ as_logged('user_agent') }} AS useragent
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND {{ key_matches(key, prefix) }}

@@ -21,16 +21,16 @@ end = "2024-05-02"
 -#}
 SELECT
   bucket,
-  requester,
-  operation,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('operation') }} AS operation,
   count(*) AS requests,
-  count(DISTINCT remoteip) AS distinct_ips,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND authtype = 'QueryString'
+  AND auth_type = 'QueryString'
 GROUP BY 1, 2, 3
 ORDER BY requests DESC, bucket, requester, operation
 LIMIT {{ limit }}

@@ -13,13 +13,13 @@ start = "2024-05-01"
 end = "2024-05-08"
 -#}
 SELECT
-  CAST({{ request_time }} AS date) AS day,
+  CAST(request_time AS date) AS day,
   bucket,
   count(*) AS requests,
-  count_if(try_cast(httpstatus AS integer) >= 400) AS errors,
-  count_if(httpstatus = '403') AS access_denied,
-  count_if(try_cast(httpstatus AS integer) >= 500) AS server_errors,
-  coalesce(sum(bytessent), 0) AS bytes_sent
+  count_if(http_status >= 400) AS errors,
+  count_if(http_status = 403) AS access_denied,
+  count_if(http_status >= 500) AS server_errors,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent
 FROM {{ logs }}
 WHERE {{ in_range() }}
 GROUP BY 1, 2

@@ -26,16 +26,16 @@ start = "2024-05-01"
 end = "2024-05-02"
 -#}
 SELECT
-  remoteip,
+  {{ as_logged('remote_ip') }} AS remoteip,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  count_if(try_cast(httpstatus AS integer) >= 400) AS errors,
-  count(DISTINCT requester) AS distinct_requesters,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  count_if(http_status >= 400) AS errors,
+  count(DISTINCT {{ as_logged('requester') }}) AS distinct_requesters,
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
-GROUP BY remoteip
+GROUP BY remote_ip
 {% if by == "bytes" %}
 ORDER BY bytes_sent DESC, requests DESC, remoteip
 {% else %}

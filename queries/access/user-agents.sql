@@ -26,15 +26,15 @@ end = "2024-05-02"
 by = "requests"
 -#}
 SELECT
-  useragent,
+  {{ as_logged('user_agent') }} AS useragent,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  count_if(try_cast(httpstatus AS integer) >= 400) AS errors,
-  count(DISTINCT requester) AS distinct_requesters,
-  count(DISTINCT remoteip) AS distinct_ips
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  count_if(http_status >= 400) AS errors,
+  count(DISTINCT {{ as_logged('requester') }}) AS distinct_requesters,
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips
 FROM {{ logs }}
 WHERE {{ in_range() }}
-GROUP BY useragent
+GROUP BY user_agent
 {% if by == "bytes" %}
 ORDER BY bytes_sent DESC, requests DESC, useragent
 {% else %}

@@ -14,11 +14,11 @@ start = "2024-05-01"
 end = "2024-05-08"
 -#}
 SELECT
-  CAST({{ request_time }} AS date) AS day,
+  CAST(request_time AS date) AS day,
   bucket,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  CAST(coalesce(sum(bytessent), 0) AS double) / 1073741824 AS gib_sent
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  CAST(coalesce(sum(bytes_sent), 0) AS double) / 1073741824 AS gib_sent
 FROM {{ logs }}
 WHERE {{ in_range() }}
 GROUP BY 1, 2

@@ -31,9 +31,9 @@ SELECT
   bucket,
   {{ object_key }} AS key,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  count(DISTINCT requester) AS distinct_requesters,
-  count(DISTINCT remoteip) AS distinct_ips
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  count(DISTINCT {{ as_logged('requester') }}) AS distinct_requesters,
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND operation IN ('REST.GET.OBJECT', 'WEBSITE.GET.OBJECT')

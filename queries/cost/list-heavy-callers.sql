@@ -27,12 +27,12 @@ start = "2024-05-01"
 end = "2024-05-02"
 -#}
 SELECT
-  requester,
+  {{ as_logged('requester') }} AS requester,
   count_if(operation IN {{ list_operations }}) AS list_requests,
-  count_if(operation NOT IN {{ list_operations }}) AS other_requests,
-  count(DISTINCT remoteip) AS distinct_ips,
+  count(*) - count_if(operation IN {{ list_operations }}) AS other_requests,
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips,
   count_if(operation IN {{ list_operations }}) * CAST({{ list_price_per_1000 }} AS double) / 1000 AS est_list_cost_usd,
-  min(useragent) AS example_user_agent
+  min({{ as_logged('user_agent') }}) AS example_user_agent
 FROM {{ logs }}
 WHERE {{ in_range() }}
 GROUP BY requester

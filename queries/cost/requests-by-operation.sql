@@ -32,7 +32,7 @@ WITH priced AS (
   SELECT
     bucket,
     operation,
-    bytessent,
+    bytes_sent,
     CASE
       WHEN operation LIKE 'REST.DELETE.%'
         OR operation = 'REST.POST.MULTI_OBJECT_DELETE'
@@ -49,9 +49,9 @@ WITH priced AS (
 )
 SELECT
   bucket,
-  operation,
+  {{ as_logged('operation') }} AS operation,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
   (count_if(tier = 'put') * CAST({{ put_price_per_1000 }} AS double)
     + count_if(tier = 'get') * CAST({{ get_price_per_1000 }} AS double)) / 1000 AS est_request_cost_usd
 FROM priced

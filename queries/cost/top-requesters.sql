@@ -28,13 +28,13 @@ by = "bytes"
 limit = 10
 -#}
 SELECT
-  requester,
+  {{ as_logged('requester') }} AS requester,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  count(DISTINCT remoteip) AS distinct_ips,
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  count(DISTINCT {{ as_logged('remote_ip') }}) AS distinct_ips,
   count(DISTINCT bucket) AS buckets,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
 GROUP BY requester

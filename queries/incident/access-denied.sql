@@ -12,12 +12,12 @@ start = "2024-05-01"
 end = "2024-05-02"
 -#}
 SELECT
-  date_trunc('hour', {{ request_time }}) AS hour,
-  requester,
-  remoteip,
+  date_trunc('hour', request_time) AS hour,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
   count(*) AS requests
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND httpstatus = '403'
+  AND http_status = 403
 GROUP BY 1, 2, 3
 ORDER BY hour, requests DESC, requester, remoteip

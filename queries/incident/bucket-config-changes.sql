@@ -22,7 +22,7 @@ end = "2024-05-08"
 include_failed = true
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
   CASE split_part(operation, '.', 3)
     WHEN 'BUCKETPOLICY' THEN 'policy'
@@ -42,17 +42,17 @@ SELECT
   END AS change,
   split_part(operation, '.', 2) AS action,
   operation,
-  requester,
-  remoteip,
-  httpstatus,
-  errorcode,
-  requestid,
-  useragent
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  {{ as_logged('request_id') }} AS requestid,
+  {{ as_logged('user_agent') }} AS useragent
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND (operation LIKE 'REST.PUT.%' OR operation LIKE 'REST.DELETE.%')
-  AND key = '-'
+  AND key IS NULL
 {% if not include_failed %}
-  AND coalesce(try_cast(httpstatus AS integer), 200) < 300
+  AND coalesce(http_status, 200) < 300
 {% endif %}
 ORDER BY request_time, requestid

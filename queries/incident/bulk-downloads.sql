@@ -20,17 +20,17 @@ end = "2024-05-02"
 min_bytes = "100MB"
 -#}
 SELECT
-  requester,
-  remoteip,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
   count(DISTINCT bucket) AS buckets,
-  count(DISTINCT bucket || '/' || key) AS objects,
+  count(DISTINCT bucket || '/' || {{ as_logged('key') }}) AS objects,
   count(*) AS requests,
-  coalesce(sum(bytessent), 0) AS bytes_sent,
-  min({{ request_time }}) AS first_seen,
-  max({{ request_time }}) AS last_seen
+  coalesce(sum(bytes_sent), 0) AS bytes_sent,
+  min(request_time) AS first_seen,
+  max(request_time) AS last_seen
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND operation IN ('REST.GET.OBJECT', 'WEBSITE.GET.OBJECT')
-GROUP BY requester, remoteip
-HAVING coalesce(sum(bytessent), 0) >= {{ min_bytes }}
+GROUP BY requester, remote_ip
+HAVING coalesce(sum(bytes_sent), 0) >= {{ min_bytes }}
 ORDER BY bytes_sent DESC, requester, remoteip

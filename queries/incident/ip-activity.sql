@@ -19,17 +19,17 @@ end = "2024-05-02"
 ip = "203.0.113.0/24"
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
-  remoteip,
-  requester,
-  operation,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('operation') }} AS operation,
   {{ object_key }} AS key,
-  httpstatus,
-  errorcode,
-  bytessent,
-  useragent,
-  requestid
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  bytes_sent AS bytessent,
+  {{ as_logged('user_agent') }} AS useragent,
+  {{ as_logged('request_id') }} AS requestid
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND {{ ip_in(ip) }}

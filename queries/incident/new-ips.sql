@@ -22,28 +22,28 @@ baseline_days = 14
 -#}
 WITH recent AS (
   SELECT
-    remoteip,
-    min({{ request_time }}) AS first_seen,
+    remote_ip,
+    min(request_time) AS first_seen,
     count(*) AS requests,
-    count(DISTINCT requester) AS distinct_requesters,
-    min(requester) AS example_requester
+    count(DISTINCT {{ as_logged('requester') }}) AS distinct_requesters,
+    min({{ as_logged('requester') }}) AS example_requester
   FROM {{ logs }}
   WHERE {{ in_range() }}
-    AND remoteip <> '-'
-  GROUP BY remoteip
+    AND remote_ip IS NOT NULL
+  GROUP BY remote_ip
 ),
 baseline AS (
-  SELECT DISTINCT remoteip
+  SELECT DISTINCT remote_ip
   FROM {{ logs }}
   WHERE {{ in_range(start=days_before(start, baseline_days), end=start) }}
 )
 SELECT
-  recent.remoteip,
+  recent.remote_ip AS remoteip,
   recent.first_seen,
   recent.requests,
   recent.distinct_requesters,
   recent.example_requester
 FROM recent
-LEFT JOIN baseline ON baseline.remoteip = recent.remoteip
-WHERE baseline.remoteip IS NULL
-ORDER BY recent.first_seen, recent.remoteip
+LEFT JOIN baseline ON baseline.remote_ip = recent.remote_ip
+WHERE baseline.remote_ip IS NULL
+ORDER BY recent.first_seen, recent.remote_ip

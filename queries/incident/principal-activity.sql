@@ -20,17 +20,21 @@ end = "2024-05-02"
 requester = "arn:aws:iam::123456789012:user/o'brien"
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
-  remoteip,
-  operation,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('operation') }} AS operation,
   {{ object_key }} AS key,
-  httpstatus,
-  errorcode,
-  bytessent,
-  useragent,
-  requestid
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  bytes_sent AS bytessent,
+  {{ as_logged('user_agent') }} AS useragent,
+  {{ as_logged('request_id') }} AS requestid
 FROM {{ logs }}
 WHERE {{ in_range() }}
+{% if requester == '-' %}
+  AND requester IS NULL
+{% else %}
   AND requester = {{ requester }}
+{% endif %}
 ORDER BY request_time, requestid

@@ -13,18 +13,18 @@ start = "2024-05-01"
 end = "2024-05-02"
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
-  operation,
+  {{ as_logged('operation') }} AS operation,
   {{ object_key }} AS key,
-  httpstatus,
-  errorcode,
-  requestid,
-  hostid,
-  requester,
-  remoteip,
-  useragent
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  {{ as_logged('request_id') }} AS requestid,
+  {{ as_logged('host_id') }} AS hostid,
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('user_agent') }} AS useragent
 FROM {{ logs }}
 WHERE {{ in_range() }}
-  AND httpstatus LIKE '5%'
+  AND http_status BETWEEN 500 AND 599
 ORDER BY request_time, requestid

@@ -31,10 +31,10 @@ end = "2024-05-02"
 prefix = "reports/"
 -#}
 SELECT
-  {{ request_time }} AS request_time,
+  request_time,
   bucket,
   {{ object_key }} AS key,
-  versionid,
+  {{ as_logged('version_id') }} AS versionid,
   CASE operation
     WHEN 'REST.DELETE.OBJECT' THEN 'DELETE'
     WHEN 'REST.POST.MULTI_OBJECT_DELETE' THEN 'multi-object delete'
@@ -43,18 +43,18 @@ SELECT
     WHEN 'S3.CREATE.DELETEMARKER' THEN 'lifecycle delete marker'
   END AS deletion,
   operation,
-  requester,
-  remoteip,
-  httpstatus,
-  errorcode,
-  requestid,
-  useragent
+  {{ as_logged('requester') }} AS requester,
+  {{ as_logged('remote_ip') }} AS remoteip,
+  {{ as_logged('http_status') }} AS httpstatus,
+  {{ as_logged('error_code') }} AS errorcode,
+  {{ as_logged('request_id') }} AS requestid,
+  {{ as_logged('user_agent') }} AS useragent
 FROM {{ logs }}
 WHERE {{ in_range() }}
   AND operation IN ('REST.DELETE.OBJECT', 'REST.POST.MULTI_OBJECT_DELETE', 'BATCH.DELETE.OBJECT',
                     'S3.EXPIRE.OBJECT', 'S3.CREATE.DELETEMARKER')
   AND {{ key_matches(key, prefix) }}
 {% if not include_failed %}
-  AND coalesce(try_cast(httpstatus AS integer), 200) < 300
+  AND coalesce(http_status, 200) < 300
 {% endif %}
 ORDER BY request_time, requestid, key

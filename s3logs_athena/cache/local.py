@@ -2,9 +2,10 @@
 
 The directory is laid out like the log bucket's partition root (``Year=YYYY/Month=MM/Day=DD/
 <bucket>/<file>``), for example after ``aws s3 sync s3://central-logs/PartitionedLogs/ dir/``.
-It may be the partition root itself or any directory above it. Each file is placed by
-:meth:`~s3logs_athena.layout.Layout.parse_target_key`; files that are not log objects are
-listed in the report and left alone.
+It may be the partition root itself or any directory above it. Each file is identified by
+:meth:`~s3logs_athena.layout.Layout.parse_target_key` (its delivery day and bucket); files
+that are not log objects are listed in the report and left alone. Its records are typed once,
+here, and filed under their own request day (:mod:`s3logs_athena.cache.partitioning`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, KeyFormatError
 from ..layout import DEFAULT_PARTITION_ROOT, Layout
 from ..parser import ParseReport
-from .schema import SOURCE_COLUMN
-from .splitter import SourceFile, source_names, split_files_in_pieces
+from .partitioning import SourceObject, partition_key
+from .splitter import SourceFile, split_files_in_pieces
 from .store import CacheStore, IngestedObject
 
 __all__ = ["IngestReport", "find_log_files", "ingest", "ingest_files"]
@@ -42,6 +42,8 @@ class IngestReport:
     files_replaced: int = 0
     bytes_ingested: int = 0
     partitions_written: int = 0
+    #: Records left out because their partition holds compacted rows instead.
+    records_in_replaced_partitions: int = 0
     not_log_files: list[str] = field(default_factory=list)
     parse: ParseReport = field(default_factory=ParseReport)
 
@@ -89,14 +91,16 @@ def ingest(
     *,
     layout: Layout | None = None,
     progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
     """Ingest every log object under ``path`` into the cache at ``cache_dir``.
 
     Unchanged objects (same size and modification time as last time) are skipped; changed
     ones replace their earlier rows. Lines that do not parse are counted in the report.
+    ``rebuild`` empties a cache written by another version first (else it is refused).
     """
     files, strays = find_log_files(Path(path), layout or Layout(DEFAULT_PARTITION_ROOT))
-    with CacheStore(cache_dir) as store:
+    with CacheStore(cache_dir, rebuild=rebuild) as store:
         report = ingest_files(store, files, progress=progress)
     report.not_log_files = strays
     return report
@@ -112,7 +116,7 @@ def ingest_files(
     changed: list[IngestedObject] = []
     for source in files:
         report.files_seen += 1
-        key = (_partition_path(source), source.name)
+        key = (partition_key(source.partition), source.name)
         previous = known.get(key)
         if previous is not None and previous.fingerprint == source.fingerprint:
             report.files_unchanged += 1
@@ -123,8 +127,9 @@ def ingest_files(
     if changed:
         store.remove_objects(changed)
         report.files_replaced = len(changed)
-    # Partition order keeps each batch's files in few partitions (fewer, bigger files).
-    todo.sort(key=lambda s: (s.partition, s.name))
+    # Bucket and day order keeps each batch's files in few partitions (fewer, bigger files),
+    # and its rows mostly in partition order already.
+    todo.sort(key=lambda s: (s.bucket, s.year, s.month, s.day, s.name))
     done = 0
     con = duckdb.connect()
     try:
@@ -136,10 +141,6 @@ def ingest_files(
     finally:
         con.close()
     return report
-
-
-def _partition_path(source: SourceFile) -> str:
-    return f"year={source.year}/month={source.month}/day={source.day}/bucket={source.bucket}"
 
 
 def _batches(files: list[SourceFile]) -> Iterable[list[SourceFile]]:
@@ -161,33 +162,11 @@ def _ingest_batch(
     parse = ParseReport()
     failures: dict[int, int] = {}
     pieces = split_files_in_pieces(batch, report=parse, connection=con, failures=failures)
-    partitions = sorted({source.partition for source in batch})
-    partition_of_file = np.array([partitions.index(s.partition) for s in batch], dtype=np.int64)
-    slices: dict[int, list[pa.Table]] = {}
-    records = np.zeros(len(batch), dtype=np.int64)
-    for piece in pieces:
-        if not piece.num_rows:
-            continue
-        file_index = piece["file"].to_numpy()
-        if np.any(np.diff(file_index) < 0):  # not in file order: put it in order (a copy)
-            order = np.argsort(file_index, kind="stable")
-            piece, file_index = piece.take(pa.array(order)), file_index[order]
-        np.add.at(records, file_index, 1)
-        piece = piece.append_column(SOURCE_COLUMN, source_names(batch, piece["file"]))
-        # Files are sorted by partition, so each partition is one run of rows: slice it.
-        partition_of_row = partition_of_file[file_index]
-        bounds = np.searchsorted(partition_of_row, np.arange(len(partitions) + 1))
-        for number in range(len(partitions)):
-            start, stop = int(bounds[number]), int(bounds[number + 1])
-            if stop > start:
-                slices.setdefault(number, []).append(piece.slice(start, stop - start))
-    tables = {partitions[n]: pa.concat_tables(parts) for n, parts in slices.items()}
-    objects = [
-        (source.partition, source.name, source.fingerprint, int(records[i]), failures.get(i, 0))
-        for i, source in enumerate(batch)
-    ]
-    store.write_batch(tables, objects)
+    rows = pa.concat_tables(pieces)
+    sources = [SourceObject(s.partition, s.name, s.fingerprint) for s in batch]
+    written = store.write_rows(rows, sources, failed=failures)
     report.files_ingested += len(batch)
     report.bytes_ingested += sum(source.path.stat().st_size for source in batch)
-    report.partitions_written += len(tables)
+    report.partitions_written += written.partitions_written
+    report.records_in_replaced_partitions += written.rows_in_replaced_partitions
     report.parse.merge(parse)

@@ -112,12 +112,15 @@ def sync(
     layout: Layout | None = None,
     workers: int = 16,
     progress: Callable[[SyncProgress], None] | None = None,
+    rebuild: bool = False,
 ) -> SyncReport:
     """Download the partitions of days ``start`` to ``end`` (inclusive, delivery days) from
     ``log_bucket`` - only the given source ``buckets`` if any - and ingest them.
 
     Remember that a day's records can arrive in the next day's partition: to query days
     D1..D2, sync D1 - 1 to D2 + 1 (the CLI's ``--margin-days`` does this).
+    ``rebuild`` empties a cache written by another version first (its downloads are kept
+    and ingested again); else such a cache is refused.
     """
     layout = layout or Layout()
     if end < start:
@@ -138,7 +141,7 @@ def sync(
         progress(SyncProgress("list", 0, len(prefixes)))
     listed = list_partition_objects(s3_client, log_bucket, prefixes)
     report.objects_listed = len(listed)
-    with CacheStore(cache_dir) as store:
+    with CacheStore(cache_dir, rebuild=rebuild) as store:
         raw = store.raw_dir(log_bucket)
         sources = _download_all(
             s3_client, log_bucket, listed, store, raw, layout, report, workers, progress

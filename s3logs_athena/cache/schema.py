@@ -1,15 +1,19 @@
-"""The columns of the local cache: exactly the Athena table's, so the same SQL runs on both.
+"""The columns of the local cache: the typed schema, typed once at ingest.
 
-The Athena table (see the DDL) exposes every field of :data:`~s3logs_athena.fields.LOG_FIELDS`
-with AWS's type (``string``, or ``bigint`` for ``bytessent``/``objectsize``) holding the *raw*
-text its RegexSerDe extracts: ``-`` stays ``-``, quoted fields lose their outer quotes, a
-``bigint`` that is ``-`` is NULL, an optional field a line lacks is NULL. The cache stores the
-same values (what :func:`s3logs_athena.parser.split_line` returns), plus the partition columns
-``year``/``month``/``day``/``bucket`` in hive-style directory names, so DuckDB prunes
-partitions the way Athena's partition projection does.
+Every Parquet file of the cache holds the typed columns of
+:data:`~s3logs_athena.table.schema.TYPED_COLUMNS` (the typed view's names and types, from the
+field list: ``request_time`` a UTC timestamp, ``http_status`` an int, sizes and times bigint,
+``NULL`` for ``-``), exactly as the parser types them, plus one bookkeeping column of ours,
+``_source_file``: the source object a row came from (``<its partition>/<its name>``), so the
+cache can replace the rows of an object that changed. The engine's relations do not show it.
 
-One column is ours: ``_source_file``, the log object a row came from. It lets the cache
-replace the rows of an object that changed; the engine's view does not show it.
+The partition columns ``year``/``month``/``day``/``bucket`` live in hive-style directory
+names, so DuckDB prunes partitions the way Athena's partition projection does. The day is
+each record's own **request** day (UTC), as in the compacted table, not the day S3 delivered
+its log file; a record without a request time (``-``) stays in its source object's day.
+
+:data:`CACHE_FORMAT` is stamped in the manifest: a cache written by an older version (raw
+strings, partitioned by delivery day) is recognised and never mixed with typed data.
 """
 
 from __future__ import annotations
@@ -18,28 +22,26 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD
 from ..layout import PARTITION_COLUMNS
+from ..table.schema import TYPED_COLUMN_NAMES, typed_arrow_schema
 
 __all__ = [
-    "BIGINT_FIELDS",
+    "CACHE_FORMAT",
     "HIVE_TYPES",
     "PARQUET_DIR",
     "SOURCE_COLUMN",
     "data_schema",
-    "duckdb_type",
     "partition_dir",
 ]
 
 #: Subdirectory of the cache holding the Parquet files.
 PARQUET_DIR = "parquet"
 SOURCE_COLUMN = "_source_file"
+#: What the manifest says the Parquet files hold. Caches from before it (no stamp) hold the
+#: raw table's strings, partitioned by delivery day.
+CACHE_FORMAT = "typed-1"
 
-_ARROW_TYPES = {"string": pa.string(), "bigint": pa.int64()}
 _DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER"}
-
-#: Fields stored as integers (``-`` and anything that is not a number become NULL).
-BIGINT_FIELDS: frozenset[str] = frozenset(f.name for f in LOG_FIELDS if f.athena_type == "bigint")
 
 #: DuckDB types of the partition columns, so a bucket called ``2024`` stays a string.
 HIVE_TYPES: dict[str, str] = {c.name: _DUCKDB_TYPES[c.athena_type] for c in PARTITION_COLUMNS}
@@ -47,17 +49,9 @@ HIVE_TYPES: dict[str, str] = {c.name: _DUCKDB_TYPES[c.athena_type] for c in PART
 
 def data_schema() -> pa.Schema:
     """The schema of every Parquet file in the cache (partition columns live in the path)."""
-    fields = [pa.field(f.name, _ARROW_TYPES[f.athena_type]) for f in LOG_FIELDS]
-    fields.append(pa.field(TRAILING_FIELD.name, _ARROW_TYPES[TRAILING_FIELD.athena_type]))
-    fields.append(pa.field(SOURCE_COLUMN, pa.string()))
-    schema = pa.schema(fields)
-    assert tuple(schema.names[:-1]) == FIELD_NAMES
+    schema = typed_arrow_schema().append(pa.field(SOURCE_COLUMN, pa.string()))
+    assert tuple(schema.names[:-1]) == TYPED_COLUMN_NAMES
     return schema
-
-
-def duckdb_type(athena_type: str) -> str:
-    """DuckDB's name for an Athena column type of the table."""
-    return _DUCKDB_TYPES[athena_type]
 
 
 def partition_dir(year: int, month: int, day: int, bucket: str) -> Path:

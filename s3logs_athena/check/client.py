@@ -123,14 +123,18 @@ class _Factory(ResponseParserFactory):
         return super().create_parser(protocol_name)
 
 
-def make_s3_client(*, concurrency: int = 32, **client_args: Any) -> Any:
+def make_s3_client(
+    *, concurrency: int = 32, botocore_session: Any = None, **client_args: Any
+) -> Any:
     """An S3 client (endpoint, region and credentials as boto3 finds them, including
-    ``AWS_ENDPOINT_URL``) sized for ``concurrency`` threads, with the fast list parser."""
+    ``AWS_ENDPOINT_URL``) sized for ``concurrency`` threads, with the fast list parser.
+    ``botocore_session``: a session of the caller's (a profile applied), used for this
+    client only."""
     import boto3
     import botocore.session
     from botocore.config import Config
 
-    session = botocore.session.Session()
+    session = botocore_session or botocore.session.Session()
     factory = _Factory()
     session.register_component("response_parser_factory", factory)
     config = Config(max_pool_connections=concurrency + 8, retries={"mode": "standard"})

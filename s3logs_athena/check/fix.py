@@ -17,8 +17,10 @@ and the source is deleted last. What is repaired:
   compacted again (:func:`~s3logs_athena.table.compaction.compact_partition`, what
   ``s3logs-athena compact`` runs), after the moves, so objects just moved in are included.
 
-Before any move, a *different* object already at the target stops the repair ("left"): the
-mover would overwrite it, and it may be the only copy of something. Keys that do not parse,
+Before any move, a *different* object already at the target stops the repair ("left"): it
+may be the only copy of something. The mover never overwrites it either (its copy creates
+the target only if it is free), so a target written between this look and the copy makes
+the move ``rejected``, both objects kept. Keys that do not parse,
 unknown keys, unprojected partitions and record-level findings are not repaired; they need a
 person (or a new table projection). :func:`check_and_fix` checks again afterwards and
 reports what remains.
@@ -130,7 +132,8 @@ class _Repairs:
 
     def safe_move(self, key: str, target: str, *, relocate: bool = False) -> tuple[str, str]:
         """Move ``key`` to ``target`` with the mover, unless a *different* object is already
-        at the target (the mover would overwrite it: it is nobody's spare copy). ``relocate``
+        at the target (it is nobody's spare copy; the mover would refuse, this says why sooner).
+        ``relocate``
         moves a key that is already under the partition root (a misplaced one)."""
         source_head = self.head(key)
         if source_head is None:

@@ -60,6 +60,15 @@ def _cache_option(func: click.decorators.FC) -> click.decorators.FC:
     )(func)
 
 
+def _rebuild_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--rebuild",
+        is_flag=True,
+        help="Empty a cache written by an older version first (its downloads are reused) "
+        "instead of refusing it.",
+    )(func)
+
+
 def _resolve_cache(cache_dir: Path | None) -> Path:
     from ..cache import default_cache_dir
 
@@ -91,6 +100,10 @@ def _print_ingest(report: IngestReport, cache: Path) -> None:
     table.add_row("blank lines", f"{parse.blank:,}")
     table.add_row("unparseable lines", f"{parse.failed:,}")
     table.add_row("partition files written", f"{report.partitions_written:,}")
+    if report.records_in_replaced_partitions:
+        table.add_row(
+            "records left to compacted partitions", f"{report.records_in_replaced_partitions:,}"
+        )
     _stderr.print(table)
     if report.not_log_files:
         shown = ", ".join(report.not_log_files[:5])
@@ -117,7 +130,8 @@ def _print_ingest(report: IngestReport, cache: Path) -> None:
     show_default=True,
     help="Key prefix of the partitions in the log bucket (its layout under PATH is the same).",
 )
-def ingest(path: Path, cache_dir: Path | None, partition_root: str) -> None:
+@_rebuild_option
+def ingest(path: Path, cache_dir: Path | None, partition_root: str, rebuild: bool) -> None:
     """Ingest a local copy of the partitioned logs into the cache.
 
     PATH is laid out like the log bucket's PartitionedLogs/ (Year=YYYY/Month=MM/Day=DD/
@@ -134,7 +148,9 @@ def ingest(path: Path, cache_dir: Path | None, partition_root: str) -> None:
         def progress(done: int, total: int, size: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = ingest_directory(path, cache, layout=Layout(partition_root), progress=progress)
+        report = ingest_directory(
+            path, cache, layout=Layout(partition_root), progress=progress, rebuild=rebuild
+        )
     _print_ingest(report, cache)
 
 
@@ -159,6 +175,7 @@ def ingest(path: Path, cache_dir: Path | None, partition_root: str) -> None:
 @click.option("--partition-root", default="PartitionedLogs/", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True)
 @click.option("--region", default=None, help="AWS region of the log bucket.")
+@_rebuild_option
 def sync(
     log_bucket: str,
     start: str,
@@ -169,6 +186,7 @@ def sync(
     partition_root: str,
     workers: int,
     region: str | None,
+    rebuild: bool,
 ) -> None:
     """Download partitions from the log bucket and ingest them into the cache.
 
@@ -203,6 +221,7 @@ def sync(
             layout=Layout(partition_root),
             workers=workers,
             progress=progress,
+            rebuild=rebuild,
         )
     _print_sync(report, first, last)
     _print_ingest(report.ingest, cache)

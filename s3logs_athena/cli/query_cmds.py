@@ -29,7 +29,10 @@ __all__ = ["EXTRA_COMMANDS", "query"]
 
 #: Subcommands defined in other modules: name -> "module:attribute", loaded on use and
 #: listed only when the module exists.
-EXTRA_COMMANDS: dict[str, str] = {"run": "s3logs_athena.cli.query_run_cmd:run"}
+EXTRA_COMMANDS: dict[str, str] = {
+    "run": "s3logs_athena.cli.query_run_cmd:run",
+    "estimate": "s3logs_athena.cli.estimate_cmd:estimate",
+}
 
 
 def _module_exists(target: str) -> bool:

@@ -11,6 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .aws_options import AwsOptions
+from .cost_options import CostSettings, cost_options, guard_query, print_comparison
 from .template_options import engine_location_options, param_option
 
 if TYPE_CHECKING:
@@ -82,6 +84,7 @@ def _summary(result: QueryResult) -> str:
     help="json: a list of row objects.",
 )
 @engine_location_options
+@cost_options()
 @click.option("--show-sql", is_flag=True, help="Print the SQL that ran on stderr.")
 def run(
     name: str,
@@ -93,14 +96,17 @@ def run(
     output_location: str | None,
     region: str | None,
     reuse_minutes: int | None,
+    cost: CostSettings,
     show_sql: bool,
 ) -> None:
     """Run query template NAME and print its rows (stdout) and what it cost (stderr)."""
     from ..engines.api import execute_query
 
+    # Cost guard (Athena, with --max-bytes/--location/--table): estimate, refuse over the limit.
+    guarded = guard_query(name, params, cost, AwsOptions(region=region), engine=engine)
     result = execute_query(
         name,
-        params,
+        guarded.params,
         engine=engine,
         cache_dir=cache_dir,
         workgroup=workgroup,
@@ -112,3 +118,4 @@ def run(
         _stderr.print(result.sql, markup=False, highlight=False)
     _print_frame(result.frame, output)
     _stderr.print(_summary(result), markup=False, highlight=False)
+    print_comparison(guarded.estimate, result.bytes_scanned, bool(result.reused), _stderr)

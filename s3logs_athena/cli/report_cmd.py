@@ -10,13 +10,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from .aws_options import AwsOptions
 from .cache_cmds import parse_day
+from .cost_options import CostSettings, cost_options, guard_report
 from .template_options import engine_location_options
 
 if TYPE_CHECKING:
     from ..report.data import ReportData, ReportOptions
 
 _stderr = Console(stderr=True, soft_wrap=True)
+
+# ReportOptions' defaults (s3logs_athena.report.options), spelled out so that `--help` does
+# not import the report's chart libraries; tests/test_report_cmd.py keeps them equal.
+DEFAULT_BULK_MIN_BYTES_PER_DAY = "10GB"
+DEFAULT_BULK_BASELINE_FACTOR = 4.0
 
 
 def print_summary(data: ReportData, console: Console) -> None:
@@ -71,14 +78,30 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
 @engine_location_options
 @click.option("--database", default=None, help="Database of the table [s3_access_logs_db].")
 @click.option("--table", default=None, help="Table over the partitioned logs [s3_access_logs].")
+@cost_options(tables=False, dest="cost_settings")
 @click.option(
     "--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="Rows of top lists."
 )
 @click.option(
-    "--bulk-min-bytes",
-    default="10GiB",
+    "--bulk-per-day",
+    default=DEFAULT_BULK_MIN_BYTES_PER_DAY,
     show_default=True,
-    help="A requester and address whose GETs received this much is a bulk download.",
+    help="A requester and address whose GETs received this much in one UTC day (and "
+    "--bulk-factor times its typical day) made a bulk download.",
+)
+@click.option(
+    "--bulk-factor",
+    type=click.FloatRange(1),
+    default=DEFAULT_BULK_BASELINE_FACTOR,
+    show_default=True,
+    help="How many times its typical day (median of its other days in the range) a "
+    "requester and address's day must be to be a bulk download.",
+)
+@click.option(
+    "--bulk-min-bytes",
+    default=None,
+    help="Instead of the per-day rule: a requester and address whose GETs received this much "
+    "over the whole range made a bulk download (e.g. 50GB).",
 )
 @click.option(
     "--burst-min",
@@ -107,8 +130,11 @@ def report(
     reuse_minutes: int | None,
     database: str | None,
     table: str | None,
+    cost_settings: CostSettings,
     top: int,
-    bulk_min_bytes: str,
+    bulk_per_day: str,
+    bulk_factor: float,
+    bulk_min_bytes: str | None,
     burst_min: int,
     deletion_share: float,
 ) -> None:
@@ -139,11 +165,16 @@ def report(
         database=database,
         table=table,
         top=top,
+        bulk_min_bytes_per_day=bulk_per_day,
+        bulk_baseline_factor=bulk_factor,
         bulk_min_bytes=bulk_min_bytes,
         burst_min_requests=burst_min,
         unusual_deletion_share=deletion_share,
     )
+    # Cost guard (Athena, with --max-bytes/--location): the whole report against the limit.
+    estimates = guard_report(options, cost_settings, AwsOptions(region=region))
     data = run_with_progress(options, _stderr)
+    data.estimates.update(estimates)
     path = data.write_html(out)
     print_summary(data, _stderr)
     scanned = f", {data.bytes_scanned:,} bytes scanned"

@@ -158,7 +158,7 @@ def _installed_faults(s3: Any, plan: FaultPlan) -> list[Any]:
         FaultRates(not_found=1.0, not_found_attempts=plan.lagging_reads),
         seed=plan.seed,
         affects=lambda key: key in plan.lagging,
-        enforce_copy_source_if_match=False,  # the first injector enforces it
+        enforce_conditions=False,  # the first injector enforces it
     )
     return [late.install(s3), lagging.install(s3)]
 

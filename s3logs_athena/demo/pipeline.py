@@ -1,6 +1,7 @@
 """Step 1 of the demo: the deployed event path, built in moto from the deploy definitions.
 
-The central log bucket with EventBridge notifications on, the rule (S3 "Object Created"
+The central log bucket (versioned, with the template's lifecycle rules) with EventBridge
+notifications on, the rule (S3 "Object Created"
 events outside the partition root) targeting the mover's queue, and the queue's dead-letter
 queue - with the event pattern, queue attributes and redrive policy of
 :mod:`s3logs_athena.deploy_spec`, which ``infra/template.yaml`` is checked against.
@@ -17,14 +18,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ..deploy_spec import DEAD_LETTER_QUEUE, MOVE_QUEUE, object_created_pattern
+from ..deploy_spec import (
+    DEAD_LETTER_QUEUE,
+    MOVE_QUEUE,
+    log_bucket_lifecycle,
+    object_created_pattern,
+)
 from ..layout import Layout
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef
+    from mypy_boto3_s3.type_defs import (
+        BucketLifecycleConfigurationTypeDef,
+        NotificationConfigurationTypeDef,
+    )
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
@@ -88,6 +97,11 @@ def build_pipeline(log_bucket: str, layout: Layout | None = None) -> Pipeline:
     events = boto3.client("events", region_name=REGION)
 
     s3.create_bucket(Bucket=log_bucket)
+    s3.put_bucket_versioning(Bucket=log_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=log_bucket,
+        LifecycleConfiguration=cast("BucketLifecycleConfigurationTypeDef", log_bucket_lifecycle()),
+    )
     s3.put_bucket_notification_configuration(
         Bucket=log_bucket, NotificationConfiguration=_EVENTBRIDGE_ON
     )

@@ -1,13 +1,28 @@
-"""The embedded engine: Athena SQL, transpiled, over the local Parquet cache.
+"""The embedded engine: Athena SQL, transpiled, over the local typed Parquet cache.
 
-The Athena table ``<database>.<table>`` becomes a DuckDB view with the same columns over the
-cache's hive-partitioned Parquet files, so a filter on ``year``/``month``/``day``/``bucket``
-prunes whole directories (``EXPLAIN`` shows ``Scanning Files: k/n``) the way Athena's
-partition projection prunes S3 prefixes. The typed view ``<table>_typed`` is created from
-the very DDL Athena gets (:func:`s3logs_athena.table.ddl.view_statement`), transpiled.
+The cache holds the typed columns (:data:`~s3logs_athena.table.schema.TYPED_COLUMNS`),
+partitioned by each record's request day. The engine serves Athena's relation names over it
+(:mod:`s3logs_athena.table.names`), created on first use in each query's database:
 
+``<table>_all``, ``<table>_typed``, ``<table>_compacted``
+    the typed columns plus ``year``, ``month``, ``day``, ``bucket``, straight from the
+    Parquet files (hive partitioning). What the query templates read (``_all``) runs here
+    unchanged. Locally the three are one relation: the cache is typed once, at ingest, and
+    partitioned by request day like the compacted table; a day range padded for Athena's raw
+    side (the day after, for late deliveries) reads one extra, harmless day.
+``<table>``
+    the raw table's columns (``bucketowner`` ... ``trailing_fields``, AWS's names), rendered
+    back from the typed columns for hand-written queries in AWS's style (``parse_datetime
+    (requestdatetime, ...)``, ``httpstatus = '403'``): ``-`` for NULL, the time as
+    ``06/Feb/2019:00:00:38 +0000`` (UTC), ``bytessent``/``objectsize`` bigint. Unlike
+    Athena's raw table it is partitioned by request day too, and an optional field an old
+    log line lacked reads ``-``, not NULL (``trailing_fields`` stays NULL).
+
+A filter on ``year``/``month``/``day``/``bucket`` prunes whole directories (``EXPLAIN`` shows
+``Scanning Files: k/n``) the way Athena's partition projection prunes S3 prefixes.
 ``bytes_scanned`` is what DuckDB read from the Parquet files (its profiler's
-``total_bytes_read``); the cost is zero.
+``total_bytes_read``); the cost is zero. A cache written by an older version (raw strings)
+is refused with one line saying how to rebuild it.
 """
 
 from __future__ import annotations
@@ -21,14 +36,17 @@ from typing import Any
 import duckdb
 
 from ..errors import InputError, QueryError
-from ..fields import FIELD_NAMES
+from ..fields import LOG_FIELDS, TRAILING_FIELD, LogField
 from ..layout import DEFAULT_DATABASE, PARTITION_COLUMNS
+from ..table.names import TYPED_SUFFIXES
+from ..table.schema import TYPED_COLUMNS, TypedColumn
 from .result import QueryResult, frame_from_arrow
 from .translate import referenced_tables, register_functions, to_duckdb_sql
 
-__all__ = ["DuckDBEngine"]
+__all__ = ["DuckDBEngine", "raw_columns_sql", "typed_columns_sql"]
 
-_VIEW_SUFFIX = "_typed"
+#: How the raw table writes the request time, as a DuckDB strftime pattern.
+_RAW_TIME_FORMAT = "%d/%b/%Y:%H:%M:%S +0000"
 
 
 def _quote_identifier(name: str) -> str:
@@ -37,6 +55,34 @@ def _quote_identifier(name: str) -> str:
 
 def _quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def typed_columns_sql() -> str:
+    """The select list of the typed relations: typed columns, then partition columns."""
+    names = [c.name for c in TYPED_COLUMNS] + [p.name for p in PARTITION_COLUMNS]
+    return ", ".join(_quote_identifier(name) for name in names)
+
+
+def _raw_expression(column: TypedColumn) -> str:
+    field: LogField = column.source
+    name = _quote_identifier(column.name)
+    if field.athena_type == "bigint" or field is TRAILING_FIELD:
+        value = name  # NULL for '-' in bigint columns; no trailing fields is NULL too
+    elif column.trino_type == "timestamp":
+        value = f"coalesce(strftime({name}, {_quote_string(_RAW_TIME_FORMAT)}), '-')"
+    elif column.trino_type == "varchar":
+        value = f"coalesce({name}, '-')"
+    else:
+        value = f"coalesce(CAST({name} AS VARCHAR), '-')"
+    return f"{value} AS {_quote_identifier(field.name)}"
+
+
+def raw_columns_sql() -> str:
+    """The select list of the local ``<table>``: the raw table's columns from typed ones."""
+    by_source = {c.source.name: c for c in TYPED_COLUMNS}
+    columns = [_raw_expression(by_source[f.name]) for f in (*LOG_FIELDS, TRAILING_FIELD)]
+    columns += [_quote_identifier(p.name) for p in PARTITION_COLUMNS]
+    return ", ".join(columns)
 
 
 class DuckDBEngine:
@@ -71,60 +117,42 @@ class DuckDBEngine:
     def connection(self) -> duckdb.DuckDBPyConnection:
         return self._con
 
-    # -- the table ------------------------------------------------------------------------
+    # -- the relations --------------------------------------------------------------------
 
     def _files_glob(self) -> str:
+        from ..cache.store import check_cache_format
+
         if not any(self._parquet_root.glob("year=*/month=*/day=*/bucket=*/*.parquet")):
             raise InputError(
                 f"the local cache {self.cache_dir} holds no data: fill it with "
                 "`s3logs-athena sync --log-bucket ... --from ... --to ...` or "
                 "`s3logs-athena ingest DIR` (or pass --cache)"
             )
+        check_cache_format(self.cache_dir)
         return (
             self._parquet_root / "year=*" / "month=*" / "day=*" / "bucket=*" / "*.parquet"
         ).as_posix()
 
-    def _ensure_table(self, database: str, table: str) -> None:
-        if (database, table) in self._views:
+    def _create_view(self, database: str, relation: str, columns: str) -> None:
+        if (database, relation) in self._views:
             return
         hive_types = ", ".join(f"{_quote_string(k)}: {v}" for k, v in self._hive_types.items())
-        columns = ", ".join(
-            _quote_identifier(c) for c in (*FIELD_NAMES, *(p.name for p in PARTITION_COLUMNS))
-        )
         db = _quote_identifier(database)
         self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {db}")
         self._con.execute(
-            f"CREATE OR REPLACE VIEW {db}.{_quote_identifier(table)} AS SELECT {columns} "
+            f"CREATE OR REPLACE VIEW {db}.{_quote_identifier(relation)} AS SELECT {columns} "
             f"FROM read_parquet({_quote_string(self._files_glob())}, hive_partitioning = true, "
             f"hive_types = {{{hive_types}}})"
         )
-        self._views.add((database, table))
-
-    def _ensure_typed_view(self, database: str, view: str) -> None:
-        from ..table.ddl import TableSpec, view_statement
-
-        table = view.removesuffix(_VIEW_SUFFIX)
-        self._ensure_table(database, table)
-        spec = TableSpec(
-            location="s3://placeholder-bucket/PartitionedLogs/",
-            database=database,
-            table=table,
-            bucket_projection="injected",
-        )
-        select = view_statement(spec).split(" AS\n", 1)[1]
-        self._con.execute(
-            f"CREATE OR REPLACE VIEW {_quote_identifier(database)}.{_quote_identifier(view)} AS "
-            + to_duckdb_sql(select)
-        )
-        self._views.add((database, view))
+        self._views.add((database, relation))
 
     def _prepare(self, athena_sql: str) -> None:
-        for database, table in referenced_tables(athena_sql):
+        for database, relation in referenced_tables(athena_sql):
             db = database or DEFAULT_DATABASE
-            if table.endswith(_VIEW_SUFFIX):
-                self._ensure_typed_view(db, table)
+            if relation.endswith(TYPED_SUFFIXES):
+                self._create_view(db, relation, typed_columns_sql())
             else:
-                self._ensure_table(db, table)
+                self._create_view(db, relation, raw_columns_sql())
 
     # -- running --------------------------------------------------------------------------
 

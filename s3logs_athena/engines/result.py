@@ -30,12 +30,18 @@ _MB = 1024**2
 _TB = 1024**4
 
 
-def athena_cost_usd(bytes_scanned: int | None, *, reused: bool = False) -> float:
-    """Estimated cost of one Athena query (a reused result scans nothing and costs nothing)."""
+def athena_cost_usd(
+    bytes_scanned: int | None,
+    *,
+    reused: bool = False,
+    usd_per_tb: float = ATHENA_PRICE_PER_TB_USD,
+) -> float:
+    """Estimated cost of one Athena query (a reused result scans nothing and costs nothing).
+    ``usd_per_tb``: the region's price (Athena's is not the same everywhere)."""
     if reused:
         return 0.0
     billed = max(math.ceil((bytes_scanned or 0) / _MB) * _MB, ATHENA_MINIMUM_BYTES)
-    return billed / _TB * ATHENA_PRICE_PER_TB_USD
+    return billed / _TB * usd_per_tb
 
 
 @dataclass

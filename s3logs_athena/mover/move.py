@@ -3,38 +3,53 @@ checker's repairs all use.
 
 A move is copy -> verify -> delete, and the order is the guarantee:
 
-1. **Copy only the object the event describes.** ``CopySourceIfMatch`` pins the copy to the
-   event's ETag, so a newer object written under the same key is never moved in its place.
-2. **Verify before deleting.** A ``HeadObject`` on the target must show the size we expect
-   and the ETag the copy returned; for a single-part, non-KMS source that ETag must also
-   equal the source's (an MD5, so the bytes are identical). Multipart ETags are never
-   compared with single-part ones: a multipart ETag is an MD5 of part MD5s and changes with
-   the part size, so there size (and the ETag of the upload we completed) is the check.
-3. **Delete the source last**, with ``IfMatch`` on its ETag where the client supports it.
+1. **Copy only the object the event describes, and only into a free target.**
+   ``CopySourceIfMatch`` pins the copy to the event's ETag, so a newer object written under
+   the same key is never moved in its place; ``IfNoneMatch='*'`` on the destination makes S3
+   create the target and never replace an object already there (two source keys can name
+   one target: a SimplePrefix and a PartitionedPrefix log with the same file name, or a
+   crafted key). Objects over 5 GiB are copied in parts (:mod:`.multipart`), the upload
+   completed under the same destination condition.
+2. **Verify before deleting.** The copy's response is the verification: for a single-part
+   source its ETag must equal the source's (an MD5, so the bytes are identical). Where that
+   says nothing (a multipart-style source ETag, KMS, a multipart copy) a ``HeadObject`` of
+   the target must show the expected size and the ETag the copy returned.
+3. **Delete the source last**, with ``IfMatch`` on its ETag, so a newer object uploaded
+   under the same key in between is left for its own event.
+
+A ``412 PreconditionFailed`` on the copy means one of the two conditions did not hold, and
+the target says which. It holds the source's object (same size and ETag, or the same bytes
+where ETags cannot be compared): an earlier attempt or delivery copied it - already moved,
+and the source is deleted as above. It holds a *different* object: rejected - the source is
+kept, the item fails (its message ends in the DLQ) and the result names both keys and both
+ETags. It is free: the source was replaced - rejected. ``409 ConditionalRequestConflict``
+(a concurrent conditional write) is retried.
 
 Every step is idempotent, so a crash anywhere leaves either the source (and maybe a copy of
-it at the target, overwritten by the next attempt) or a verified target whose source is
+it at the target, which the next attempt recognises) or a verified target whose source is
 gone. ``NoSuchKey`` therefore means one of two things: the object was already moved (the
 target holds it: success) or S3 has not caught up with the event yet (retry with backoff
 until the deadline, then report failure so SQS redelivers; the source is never touched).
 
-Happy path: 3 requests (CopyObject, HeadObject, DeleteObject) when the caller knows the
-ETag and size (events and listings do); a HeadObject of the source otherwise.
+Happy path: 2 requests (the conditional CopyObject, the conditional DeleteObject) when the
+caller knows the ETag and size (events and listings do); plus a HeadObject of the source
+when it does not, and one of the target where the copy's ETag cannot vouch for the bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
-import math
+import hashlib
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import KeyFormatError
 from ..layout import Layout
+from .conditions import enable_conditions
+from .multipart import MAX_PARTS, MULTIPART_THRESHOLD, PART_SIZE, multipart_copy
+from .outcome import MoveOutcome, MoveResult
 from .retry import ErrorKind, RetryPolicy, classify_error, describe_error, error_code
 
 if TYPE_CHECKING:
@@ -49,70 +64,8 @@ __all__ = [
     "move_object",
 ]
 
-#: CopyObject copies at most 5 GiB; bigger objects need a multipart copy.
-MULTIPART_THRESHOLD = 5 * 1024**3
-#: Part size of a multipart copy (raised when needed to stay within MAX_PARTS).
-PART_SIZE = 512 * 1024**2
-MAX_PARTS = 10_000
-#: Headers a multipart copy must carry over by hand (CopyObject copies them itself).
-_KEPT_HEADERS = (
-    "ContentType",
-    "ContentEncoding",
-    "ContentDisposition",
-    "ContentLanguage",
-    "CacheControl",
-    "Metadata",
-)
 _KMS = ("aws:kms", "aws:kms:dsse")
-
-
-class MoveOutcome(enum.Enum):
-    """What became of one object. ``FAILED`` and ``REJECTED`` are failures for SQS (the
-    message is redelivered and finally lands in the DLQ); the source is untouched."""
-
-    #: Copied, verified, source deleted.
-    MOVED = "moved"
-    #: The target already holds the object and the source is gone (a duplicate delivery or
-    #: an earlier partial run).
-    ALREADY_MOVED = "already_moved"
-    #: Not a move at all: the key is already under the partition root (the loop guard).
-    SKIPPED = "skipped"
-    #: Retryable (not found yet, throttled, 5xx, timeout) and out of attempts or time.
-    FAILED = "failed"
-    #: Permanent until someone acts: a key in no log format, access denied, KMS, a source
-    #: replaced by a different object.
-    REJECTED = "rejected"
-
-    @property
-    def ok(self) -> bool:
-        return self in (MoveOutcome.MOVED, MoveOutcome.ALREADY_MOVED, MoveOutcome.SKIPPED)
-
-
-@dataclass(frozen=True, slots=True)
-class MoveResult:
-    outcome: MoveOutcome
-    bucket: str
-    key: str
-    target_bucket: str | None
-    target_key: str | None
-    #: Attempts made (1 on the happy path).
-    attempts: int
-    #: Wall-clock seconds spent, waits included.
-    elapsed: float
-    #: For failures the cause (``AccessDenied: ... (CopyObject)``); for successes that need
-    #: explaining (skipped, already moved, source replaced) a short note.
-    error: str | None = None
-    #: AWS's error code of the last failure, or ``KeyFormatError``.
-    error_code: str | None = None
-    size: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome.ok
-
-    @property
-    def retried(self) -> bool:
-        return self.attempts > 1
+_CHUNK = 1 << 20
 
 
 class _Transient(Exception):
@@ -132,15 +85,6 @@ def _plain_etag(etag: str | None) -> str | None:
 
 def _is_multipart_etag(etag: str) -> bool:
     return "-" in etag
-
-
-def _supports_delete_if_match(s3: S3Client) -> bool:
-    """Older botocore (as in some Lambda runtimes) does not know DeleteObject's IfMatch."""
-    try:
-        shape = s3.meta.service_model.operation_model("DeleteObject").input_shape
-    except Exception:  # pragma: no cover - a client without a service model
-        return False
-    return shape is not None and "IfMatch" in shape.members
 
 
 class _Move:
@@ -168,6 +112,7 @@ class _Move:
         self.multipart_threshold, self.part_size = multipart_threshold, part_size
         self.source_head: dict[str, Any] = {}
         self.verified = False  # the target holds the object: only the delete remains
+        self.found_at_target = False  # ...because an earlier attempt or delivery copied it
         self.note: str | None = None
 
     # -- one S3 call, its failure sorted ------------------------------------------------
@@ -180,6 +125,15 @@ class _Move:
             if kind is ErrorKind.PERMANENT:
                 raise _Permanent(error_code(exc), describe_error(exc)) from exc
             raise _Lookup(kind, exc) from exc
+
+    def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        """HeadObject; ``None`` when the object is not there."""
+        try:
+            return dict(self._call(self.s3.head_object, Bucket=bucket, Key=key))
+        except _Lookup as exc:
+            if exc.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
 
     # -- the attempt ----------------------------------------------------------------------
 
@@ -194,20 +148,14 @@ class _Move:
 
     def _attempt(self) -> MoveOutcome:
         if not self.verified:
-            if self._needs_source_head():
-                found = self._head_source()
-                if not found:
-                    return self._already_moved_or_retry("NoSuchKey", "source not found")
-            if self.expected_size is not None and self.expected_size > self.multipart_threshold:
-                copy_etag, sse = self._multipart_copy()
-                multipart_copy = True
-            else:
-                try:
-                    copy_etag, sse = self._copy()
-                except _Lookup as exc:
-                    return self._after_failed_copy(exc)
-                multipart_copy = False
-            self._verify_target(copy_etag, sse, multipart_copy)
+            if self._needs_source_head() and not self._head_source():
+                return self._already_moved_or_retry("NoSuchKey", "source not found")
+            try:
+                self._copy_or_recognise()
+            except _Lookup as exc:
+                if exc.kind is ErrorKind.NOT_FOUND:
+                    return self._already_moved_or_retry(exc.code, exc.detail)
+                raise
             self.verified = True
         return self._delete_source()
 
@@ -219,12 +167,9 @@ class _Move:
         )
 
     def _head_source(self) -> bool:
-        try:
-            head = self._call(self.s3.head_object, Bucket=self.bucket, Key=self.key)
-        except _Lookup as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return False
-            raise exc.transient() from exc
+        head = self._head(self.bucket, self.key)
+        if head is None:
+            return False
         etag = _plain_etag(head.get("ETag"))
         if self.expected_etag is not None and etag != self.expected_etag:
             self._source_replaced_or_moved(etag)
@@ -233,25 +178,135 @@ class _Move:
         self.source_head = head
         return True
 
-    def _copy(self) -> tuple[str, str | None]:
-        kwargs: dict[str, Any] = {
-            "Bucket": self.target_bucket,
-            "Key": self.target_key,
-            "CopySource": {"Bucket": self.bucket, "Key": self.key},
-            "MetadataDirective": "COPY",
-        }
-        if self.expected_etag:
-            kwargs["CopySourceIfMatch"] = f'"{self.expected_etag}"'
-        response = self._call(self.s3.copy_object, **kwargs)
-        result = response.get("CopyObjectResult", {})
-        return _plain_etag(result.get("ETag")) or "", response.get("ServerSideEncryption")
+    # -- copy and verify ------------------------------------------------------------------
 
-    def _after_failed_copy(self, exc: _Lookup) -> MoveOutcome:
-        if exc.kind is ErrorKind.NOT_FOUND:
-            return self._already_moved_or_retry(exc.code, exc.detail)
-        if exc.kind is ErrorKind.PRECONDITION:
-            self._source_replaced_or_moved(None)
-        raise exc.transient() from exc
+    def _copy_or_recognise(self) -> None:
+        """Copy into a free target and verify the copy; or, when the target is taken,
+        recognise the source's object there (already moved) or reject the move."""
+        large = self.expected_size is not None and self.expected_size > self.multipart_threshold
+        if large:
+            # The parts of a huge object are not copied only to find the target taken.
+            taken = self._head(self.target_bucket, self.target_key)
+            if taken is not None:
+                self._recognise(taken)
+                return
+        try:
+            copy_etag = self._multipart_copy() if large else self._copy()
+        except _Lookup as exc:
+            if exc.kind is not ErrorKind.PRECONDITION:
+                raise
+            self._recognise(self._head(self.target_bucket, self.target_key))
+            return
+        self._verify_copy(copy_etag, multipart=large)
+
+    def _copy(self) -> str:
+        response = self._call(
+            self.s3.copy_object,
+            Bucket=self.target_bucket,
+            Key=self.target_key,
+            CopySource={"Bucket": self.bucket, "Key": self.key},
+            MetadataDirective="COPY",
+            CopySourceIfMatch=f'"{self.expected_etag}"',
+            IfNoneMatch="*",
+        )
+        return _plain_etag(response.get("CopyObjectResult", {}).get("ETag")) or ""
+
+    def _multipart_copy(self) -> str:
+        return multipart_copy(
+            self._call,
+            self.s3,
+            source_head=self.source_head,
+            bucket=self.bucket,
+            key=self.key,
+            etag=self.expected_etag or "",
+            target_bucket=self.target_bucket,
+            target_key=self.target_key,
+            part_size=self.part_size,
+        )
+
+    def _verify_copy(self, copy_etag: str, *, multipart: bool) -> None:
+        """The copy's ETag equal to the source's single-part ETag proves identical bytes:
+        nothing more to ask. Otherwise the target must show the expected size and the ETag
+        the copy returned."""
+        source_etag = self.expected_etag or ""
+        if (
+            not multipart
+            and source_etag
+            and not _is_multipart_etag(source_etag)
+            and copy_etag == source_etag
+        ):
+            return
+        head = self._head(self.target_bucket, self.target_key)
+        if head is None:
+            raise _Transient("TargetMissing", "target not found right after the copy")
+        size = int(head.get("ContentLength", -1))
+        etag = _plain_etag(head.get("ETag")) or ""
+        problems = []
+        if self.expected_size is not None and size != self.expected_size:
+            problems.append(f"size {size} != {self.expected_size}")
+        if copy_etag and etag != copy_etag:
+            problems.append(f"ETag {etag} != the copy's {copy_etag}")
+        if problems:
+            raise _Transient("TargetMismatch", "target not verified: " + "; ".join(problems))
+
+    # -- a precondition failed: what is at the target? ----------------------------------
+
+    def _recognise(self, target: dict[str, Any] | None) -> None:
+        """The target says which condition failed (it is ``None`` when it is free)."""
+        if target is None:
+            # The destination was free, so the source condition failed.
+            raise _Permanent(
+                "PreconditionFailed",
+                f"source ETag is no longer {self.expected_etag}: the object was replaced "
+                "before it could be moved",
+            )
+        if not self._holds_source(target):
+            raise _Permanent(
+                "TargetExists",
+                f"a different object is already at the target {self.target_bucket}/"
+                f"{self.target_key} (ETag {_plain_etag(target.get('ETag'))}, "
+                f"{target.get('ContentLength')} bytes); the source {self.bucket}/{self.key} "
+                f"(ETag {self.expected_etag}, {self.expected_size} bytes) was not moved and "
+                "is kept: decide which object belongs at the target",
+            )
+        self.found_at_target = True
+        self.note = "the target already held this object (an earlier attempt copied it)"
+
+    def _holds_source(self, target: dict[str, Any]) -> bool:
+        """Is the object at the target the source's? The same size, and the same ETag or -
+        where the ETags do not both stand for the bytes (multipart-style, KMS, or nothing
+        known about the source's encryption) - the same bytes."""
+        if int(target.get("ContentLength", -1)) != self.expected_size:
+            return False
+        etag = _plain_etag(target.get("ETag")) or ""
+        if etag == self.expected_etag:
+            return True
+        both_md5 = (
+            bool(self.source_head)
+            and not _is_multipart_etag(etag)
+            and not _is_multipart_etag(self.expected_etag or "-")
+            and target.get("ServerSideEncryption") not in _KMS
+            and self.source_head.get("ServerSideEncryption") not in _KMS
+        )
+        if both_md5:
+            return False
+        return self._digest(self.bucket, self.key, self.expected_etag) == self._digest(
+            self.target_bucket, self.target_key, etag
+        )
+
+    def _digest(self, bucket: str, key: str, etag: str | None) -> bytes:
+        """SHA-256 of an object's bytes, read pinned to ``etag``."""
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if etag:
+            kwargs["IfMatch"] = f'"{etag}"'
+        body = self._call(self.s3.get_object, **kwargs)["Body"]
+        digest = hashlib.sha256()
+        with contextlib.closing(body):
+            for chunk in body.iter_chunks(_CHUNK):
+                digest.update(chunk)
+        return digest.digest()
+
+    # -- the source is gone or replaced ---------------------------------------------------
 
     def _already_moved_or_retry(self, code: str, detail: str) -> MoveOutcome:
         if self._target_holds_expected():
@@ -272,12 +327,11 @@ class _Move:
         )
 
     def _target_holds_expected(self) -> bool:
-        try:
-            head = self._call(self.s3.head_object, Bucket=self.target_bucket, Key=self.target_key)
-        except _Lookup as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return False
-            raise exc.transient() from exc
+        """With the event's object gone from the source (nothing will be deleted): does the
+        target look like it? The size, and the ETag where it is comparable."""
+        head = self._head(self.target_bucket, self.target_key)
+        if head is None:
+            return False
         size = int(head.get("ContentLength", -1))
         if self.expected_size is not None and size != self.expected_size:
             return False
@@ -294,92 +348,39 @@ class _Move:
             self.note = "target exists; nothing known about the source to compare"
         return True
 
-    def _verify_target(self, copy_etag: str, sse: str | None, multipart_copy: bool) -> None:
-        try:
-            head = self._call(self.s3.head_object, Bucket=self.target_bucket, Key=self.target_key)
-        except _Lookup as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                raise _Transient("TargetMissing", "target not found right after the copy") from exc
-            raise exc.transient() from exc
-        size = int(head.get("ContentLength", -1))
-        etag = _plain_etag(head.get("ETag")) or ""
-        problems = []
-        if self.expected_size is not None and size != self.expected_size:
-            problems.append(f"size {size} != {self.expected_size}")
-        if copy_etag and etag != copy_etag:
-            problems.append(f"ETag {etag} != the copy's {copy_etag}")
-        comparable = (
-            self.expected_etag is not None
-            and not _is_multipart_etag(self.expected_etag)
-            and not multipart_copy
-            and sse not in _KMS
-            and head.get("ServerSideEncryption") not in _KMS
-        )
-        if comparable and etag != self.expected_etag:
-            problems.append(f"ETag {etag} != source {self.expected_etag}")
-        if problems:
-            raise _Transient("TargetMismatch", "target not verified: " + "; ".join(problems))
+    # -- delete ---------------------------------------------------------------------------
 
     def _delete_source(self) -> MoveOutcome:
+        done = MoveOutcome.ALREADY_MOVED if self.found_at_target else MoveOutcome.MOVED
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key}
-        if self.expected_etag and _supports_delete_if_match(self.s3):
+        if self.expected_etag:
             kwargs["IfMatch"] = f'"{self.expected_etag}"'
         try:
             self._call(self.s3.delete_object, **kwargs)
         except _Lookup as exc:
             if exc.kind is ErrorKind.NOT_FOUND:
                 # Gone already: a concurrent duplicate deleted it after its own copy.
-                return MoveOutcome.MOVED
+                return done
             if exc.kind is ErrorKind.PRECONDITION:
                 self.note = "source replaced by a newer object after the copy; left for its event"
-                return MoveOutcome.MOVED
+                return done
             raise exc.transient() from exc
         except _Permanent as exc:
             if exc.code == "NotImplemented" and "IfMatch" in kwargs:
-                del kwargs["IfMatch"]  # an S3-compatible endpoint without conditional deletes
-                self._call(self.s3.delete_object, **kwargs)
-                return MoveOutcome.MOVED
+                self._delete_if_unchanged()  # an S3-compatible endpoint without conditions
+                return done
             raise
-        return MoveOutcome.MOVED
+        return done
 
-    def _multipart_copy(self) -> tuple[str, str | None]:
-        head = self.source_head
-        size = int(head["ContentLength"])
-        part_size = max(self.part_size, math.ceil(size / MAX_PARTS))
-        create: dict[str, Any] = {"Bucket": self.target_bucket, "Key": self.target_key}
-        create.update({name: head[name] for name in _KEPT_HEADERS if head.get(name)})
-        upload = self._call(self.s3.create_multipart_upload, **create)
-        upload_id = upload["UploadId"]
-        try:
-            parts = []
-            for number, start in enumerate(range(0, size, part_size), start=1):
-                end = min(start + part_size, size) - 1
-                part = self._call(
-                    self.s3.upload_part_copy,
-                    Bucket=self.target_bucket,
-                    Key=self.target_key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    CopySource={"Bucket": self.bucket, "Key": self.key},
-                    CopySourceIfMatch=f'"{self.expected_etag}"',
-                    CopySourceRange=f"bytes={start}-{end}",
-                )
-                parts.append({"PartNumber": number, "ETag": part["CopyPartResult"]["ETag"]})
-            done = self._call(
-                self.s3.complete_multipart_upload,
-                Bucket=self.target_bucket,
-                Key=self.target_key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": parts},
-            )
-        except BaseException:
-            # Best effort; a lifecycle rule for incomplete uploads cleans up what remains.
-            with contextlib.suppress(Exception):
-                self.s3.abort_multipart_upload(
-                    Bucket=self.target_bucket, Key=self.target_key, UploadId=upload_id
-                )
-            raise
-        return _plain_etag(done.get("ETag")) or "", done.get("ServerSideEncryption")
+    def _delete_if_unchanged(self) -> None:
+        """The best an endpoint without conditional deletes allows: look, then delete."""
+        head = self._head(self.bucket, self.key)
+        if head is None:
+            return
+        if _plain_etag(head.get("ETag")) != self.expected_etag:
+            self.note = "source replaced by a newer object after the copy; left for its event"
+            return
+        self._call(self.s3.delete_object, Bucket=self.bucket, Key=self.key)
 
 
 class _Lookup(Exception):
@@ -466,6 +467,7 @@ def move_object(
     except KeyFormatError as exc:
         return result(MoveOutcome.REJECTED, 0, error=str(exc), error_code="KeyFormatError")
 
+    enable_conditions(s3)
     move = _Move(
         s3,
         bucket=bucket,

@@ -71,6 +71,12 @@ class Observer:
 
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, default=str)
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (from a message or a key) cannot be written as UTF-8: escape
+            # everything non-ASCII instead, still one valid JSON line.
+            line = json.dumps(record, ensure_ascii=True, default=str)
         with self._lock:
             stream = self._stream or sys.stdout
             stream.write(line + "\n")

@@ -59,6 +59,9 @@ _TRANSIENT_CODES = frozenset(
         "RequestTimeout",
         "RequestTimeoutException",
         "OperationAborted",  # a conflicting operation on the same key is in progress
+        # 409: a conditional write (If-None-Match, If-Match) raced another write of the same
+        # key; S3 asks for a retry, which then meets the condition's real answer.
+        "ConditionalRequestConflict",
         "ExpiredToken",  # the runtime refreshes credentials; the next attempt uses new ones
         "ExpiredTokenException",
         "503",

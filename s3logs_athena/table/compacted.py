@@ -21,11 +21,11 @@ from typing import Any
 from ..errors import InputError
 from ..layout import DEFAULT_COMPACTED_ROOT, PARTITION_COLUMNS, Layout
 from .ddl import TableSpec, alter_statements, render_ddl, table_properties
+from .names import ALL_SUFFIX, compacted_table
 from .schema import TYPED_COLUMNS
 
 __all__ = [
     "ALL_VIEW_SUFFIX",
-    "COMPACTED_SUFFIX",
     "PARQUET_INPUT_FORMAT",
     "PARQUET_OUTPUT_FORMAT",
     "PARQUET_SERDE",
@@ -35,9 +35,9 @@ __all__ = [
     "compacted_spec",
 ]
 
-#: ``<table>_compacted``: the Parquet table; ``<table>_all``: the view over both tables.
-COMPACTED_SUFFIX = "_compacted"
-ALL_VIEW_SUFFIX = "_all"
+#: ``<table>_compacted``: the Parquet table; ``<table>_all``: the view over both tables
+#: (:mod:`.names`, where every relation's name comes from).
+ALL_VIEW_SUFFIX = ALL_SUFFIX
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
@@ -47,9 +47,9 @@ def compacted_spec(spec: TableSpec, compacted_root: str = DEFAULT_COMPACTED_ROOT
     """The compacted table of the raw table ``spec``: same database, buckets, projection and
     years; named ``<table>_compacted``; located at the compacted root of the same bucket."""
     Layout(partition_root=spec.partition_root, compacted_root=compacted_root)  # separate roots
-    name = spec.table + COMPACTED_SUFFIX
+    name = compacted_table(spec.table)
     if len(name + ALL_VIEW_SUFFIX) > 255:
-        raise InputError(f"table name {spec.table!r} is too long to add {COMPACTED_SUFFIX!r}")
+        raise InputError(f"table name {spec.table!r} is too long for {name + ALL_SUFFIX!r}")
     return replace(spec, location=f"s3://{spec.log_bucket}/{compacted_root}", table=name)
 
 

@@ -105,9 +105,21 @@ def _utc_naive(values: list[Any]) -> list[Any]:
     return [None if v is None else v.replace(tzinfo=None) for v in values]
 
 
+_INT_BITS = {"integer": 32, "bigint": 64}
+
+
+def _in_range(values: list[Any], bits: int) -> list[Any]:
+    """Integers the column's type cannot hold become NULL (the parser reads any run of
+    digits; Athena's SerDe reads an out-of-range number into a bigint column as NULL)."""
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return [None if v is None or not low <= v <= high else v for v in values]
+
+
 def typed_record_batch(columns: Columns) -> pa.RecordBatch:
     """Typed columns of parsed records (:func:`~s3logs_athena.parser.parse_columns`'s output,
-    keyed by raw field name) as an Arrow record batch of :func:`typed_arrow_schema`."""
+    keyed by raw field name) as an Arrow record batch of :func:`typed_arrow_schema`.
+
+    A number too large for its column (a 20-digit byte count) becomes NULL."""
     import pyarrow as pa
 
     schema = typed_arrow_schema()
@@ -116,5 +128,9 @@ def typed_record_batch(columns: Columns) -> pa.RecordBatch:
         values = columns[column.source.name]
         if column.trino_type == "timestamp":
             values = _utc_naive(values)  # the parser's times are aware UTC datetimes
-        arrays.append(pa.array(values, type=arrow_field.type))
+        try:
+            array = pa.array(values, type=arrow_field.type)
+        except OverflowError:
+            array = pa.array(_in_range(values, _INT_BITS[column.trino_type]), type=arrow_field.type)
+        arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

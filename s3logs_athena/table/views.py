@@ -52,10 +52,11 @@ from ..errors import AwsError, QueryError
 from ..layout import PARTITION_COLUMNS, Layout
 from ..templates.partitions import partition_predicate
 from ..templates.quoting import quote_identifier, sql_literal
-from .compacted import ALL_VIEW_SUFFIX, compacted_spec
+from .compacted import compacted_spec
 from .compaction.keys import CompactedKeys
 from .compaction.s3io import list_objects
 from .ddl import TableSpec, typed_view_columns
+from .names import all_view
 from .schema import TYPED_COLUMN_NAMES
 
 __all__ = [
@@ -129,7 +130,7 @@ def read_coverage(s3: Any, log_bucket: str, layout: Layout) -> Coverage:
 
 
 def all_view_name(spec: TableSpec) -> str:
-    return spec.table + ALL_VIEW_SUFFIX
+    return all_view(spec.table)
 
 
 def _or(terms: list[str]) -> str:

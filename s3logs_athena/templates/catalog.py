@@ -27,17 +27,26 @@ Every template also takes the common parameters
 (:data:`~s3logs_athena.templates.params.COMMON_PARAMS`: ``start``, ``end``, ``buckets``,
 ``database``, ``table``).
 
+**Templates read typed columns.** ``{{ logs }}`` is ``"<database>"."<table>_all"``
+(:func:`~s3logs_athena.table.names.all_view`: compacted rows where compaction ran, the typed
+view over the raw table elsewhere; the DuckDB engine serves the same name over the typed
+cache). Its columns are :data:`~s3logs_athena.table.schema.TYPED_COLUMNS` (``request_time``
+timestamp UTC, ``http_status`` integer, ``bytes_sent`` bigint, ``remote_ip``, ``user_agent``...,
+``NULL`` for ``-``) plus ``year``, ``month``, ``day``, ``bucket``: nothing is parsed per query.
+
 **Values never become SQL by accident.** Every ``{{ expression }}`` goes through
 :func:`~s3logs_athena.templates.quoting.sql_literal` unless it is
 :class:`~s3logs_athena.templates.quoting.Sql` (text the helpers below built from
 literals): ``{{ key }}`` renders ``'it''s'``, never ``it's``. Control flow
 (``{% if by == 'bytes' %}``) sees the typed values. Helpers:
 
-``logs``           the table, ``"<database>"."<table>"``
+``logs``           the typed relation the templates read, ``"<database>"."<table>_all"``
 ``in_range()``     partition predicates for the range (and buckets) AND the exact time filter;
                    ``in_range(start=..., end=...)`` for another window (a baseline)
-``request_time``   the request time as a UTC timestamp
-``object_key``     the object key, URL-decoded (S3 logs it encoded)
+``request_time``   the request time (UTC timestamp), kept for older templates
+``object_key``     the object key, URL-decoded (S3 logs it encoded); ``'-'`` when absent
+``as_logged('c')`` typed column ``c`` as the text S3 logged: ``'-'`` for NULL (output columns
+                   that keep the raw table's names and values: ``httpstatus``, ``remoteip``...)
 ``key_matches(key, prefix)``  the key equals ``key`` or starts with ``prefix`` (TRUE if neither)
 ``ip_in(network)`` the remote IP lies in an ``ipaddress`` network
 ``days_before(t, n)``  ``t`` minus ``n`` days
@@ -60,11 +69,13 @@ import jinja2
 
 from ..errors import InputError, TemplateError
 from ..resources import resource_dir
+from ..table.names import all_view, qualified
+from ..table.schema import TYPED_COLUMNS
 from .dialect import parse_athena, to_duckdb
 from .params import COMMON_PARAMS, PARAM_TYPES, IpNetwork, TemplateParam, did_you_mean
 from .params import resolve_params as _resolve
 from .partitions import REQUEST_TIME_SQL, range_predicate
-from .quoting import Sql, in_list, quote_identifier, sql_literal
+from .quoting import Sql, in_list, sql_literal
 
 __all__ = [
     "CATEGORIES",
@@ -99,6 +110,7 @@ _HELPERS = {
     "in_range",
     "request_time",
     "object_key",
+    "as_logged",
     "key_matches",
     "ip_in",
     "days_before",
@@ -115,8 +127,13 @@ LIST_OPERATIONS = (
 )
 
 #: The object key as written in the logs is URL-encoded (a space is ``+``); decoded here,
-#: falling back to the raw text when it is not valid encoding.
-OBJECT_KEY_SQL = Sql("coalesce(try(url_decode(key)), key)")
+#: falling back to the raw text when it is not valid encoding, and to ``-`` (as logged) when
+#: the request had no key.
+OBJECT_KEY_SQL = Sql("coalesce(try(url_decode(key)), key, '-')")
+
+#: S3's text for an absent value, which the typed columns hold as NULL.
+ABSENT = "-"
+_TYPED_TYPES = {column.name: column.trino_type for column in TYPED_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -218,7 +235,21 @@ def _key_matches(key: str | None = None, prefix: str | None = None) -> Sql:
 
 
 def _ip_in(network: IpNetwork) -> Sql:
-    return Sql(f"contains({sql_literal(network)}, try_cast(remoteip AS IPADDRESS))")
+    return Sql(f"contains({sql_literal(network)}, try_cast(remote_ip AS IPADDRESS))")
+
+
+def _as_logged(column: str) -> Sql:
+    """Typed column ``column`` as the text S3 logged: ``'-'`` for NULL, numbers as text.
+
+    The templates' output columns keep the raw table's names and values (``httpstatus`` is
+    ``'403'``, an anonymous ``requester`` is ``'-'``), so reports and scripts written against
+    them keep working; ``count(DISTINCT ...)`` and ``min(...)`` over it count ``'-'`` as a value,
+    as they did over the raw text."""
+    kind = _TYPED_TYPES.get(column)
+    if kind is None or kind == "timestamp":
+        raise TemplateError(f"as_logged({column!r}): not a typed text or integer column")
+    value = column if kind == "varchar" else f"CAST({column} AS varchar)"
+    return Sql(f"coalesce({value}, {sql_literal(ABSENT)})")
 
 
 def _days_before(moment: datetime, days: int) -> datetime:
@@ -235,10 +266,11 @@ def _context(values: Mapping[str, Any]) -> dict[str, Any]:
 
     return {
         **values,
-        "logs": Sql(f"{quote_identifier(values['database'])}.{quote_identifier(values['table'])}"),
+        "logs": Sql(qualified(values["database"], all_view(values["table"]))),
         "in_range": in_range,
         "request_time": REQUEST_TIME_SQL,
         "object_key": OBJECT_KEY_SQL,
+        "as_logged": _as_logged,
         "key_matches": _key_matches,
         "ip_in": _ip_in,
         "days_before": _days_before,

@@ -1,7 +1,8 @@
 """Athena (Trino) SQL -> DuckDB SQL, for the query templates.
 
-sqlglot does the transpiling. A few Trino constructs the templates rely on have no DuckDB
-equivalent, or one sqlglot gets wrong; they are rewritten on the syntax tree here:
+sqlglot does the transpiling. A few Trino constructs have no DuckDB equivalent, or one sqlglot
+gets wrong; they are rewritten on the syntax tree here. The templates read typed columns and
+parse nothing per query; the time rewrite serves hand-written SQL on the raw table's text:
 
 * ``parse_datetime(x, 'dd/MMM/yyyy:HH:mm:ss Z')`` (a Joda pattern): sqlglot keeps the Joda
   pattern, which DuckDB's ``strptime`` does not read; it becomes

@@ -1,17 +1,21 @@
 """Turn a time range into SQL that reads only the partitions holding it.
 
-The table is partitioned by ``year``, ``month``, ``day`` (when S3 *delivered* a log file:
-the date in a SimplePrefix file name, or the directories of a PartitionedPrefix key) and
-``bucket``. Which partitions hold the requests of ``[start, end)``?
+The templates read ``<table>_all`` (:mod:`s3logs_athena.table.names`), partitioned by
+``year``, ``month``, ``day`` and ``bucket`` on both of its sides, with two meanings of the day:
 
-* A file holds requests from before its delivery time only: S3 delivers records minutes to
-  hours after the request. A request at 23:59:59 is usually in the *next* day's file. So the
-  partitions to read run from ``start``'s day to the day *after* the last requested day
-  (:data:`DELIVERY_LAG_DAYS`).
-* With PartitionedPrefix and ``PartitionDateSource=EventTime`` a file holds one day's records
-  and sits in that day's directory: the same range covers it.
-* Reading a partition more than needed costs a little; missing one loses rows. The exact
-  filter on the parsed request time then keeps exactly ``[start, end)``.
+* its raw side (the typed view over the raw table) by the day S3 *delivered* a log file (the
+  date in a SimplePrefix file name, or the directories of a PartitionedPrefix key). A file
+  holds requests from before its delivery time only: S3 delivers records minutes to hours
+  after the request, so a request at 23:59:59 is usually in the *next* day's file. The
+  partitions to read therefore run from ``start``'s day to the day *after* the last
+  requested day (:data:`DELIVERY_LAG_DAYS`). With PartitionedPrefix and
+  ``PartitionDateSource=EventTime`` a file holds one day's records and sits in that day's
+  directory: the same range covers it.
+* its compacted side (and the local cache) by each record's own *request* day (UTC): the same
+  range covers it, plus one harmless extra day.
+
+Reading a partition more than needed costs a little; missing one loses rows. The exact filter
+on the typed ``request_time`` then keeps exactly ``[start, end)``.
 
 The day predicate is an OR of per-month blocks, each a plain conjunction of comparisons on
 the partition columns (``year = 2024 AND month = 5 AND day BETWEEN 1 AND 3``). Athena's
@@ -32,6 +36,7 @@ from .quoting import Sql, in_list, sql_literal
 
 __all__ = [
     "DELIVERY_LAG_DAYS",
+    "RAW_REQUEST_TIME_SQL",
     "REQUEST_TIME_FORMAT",
     "REQUEST_TIME_SQL",
     "partition_days",
@@ -46,9 +51,12 @@ DELIVERY_LAG_DAYS = 1
 #: ``parse_datetime`` (Joda) notation.
 REQUEST_TIME_FORMAT = "dd/MMM/yyyy:HH:mm:ss Z"
 
-#: The request time as a UTC ``timestamp``; NULL if the text is not a time (the raw
-#: column is a string, and one bad value must not fail a whole query).
-REQUEST_TIME_SQL = Sql(
+#: The request time as a UTC ``timestamp``: a column of the typed relations.
+REQUEST_TIME_SQL = Sql("request_time")
+
+#: The same, computed from the *raw* table's text (for hand-written queries on the raw table):
+#: NULL if the text is not a time, as one bad value must not fail a whole query.
+RAW_REQUEST_TIME_SQL = Sql(
     f"CAST(try(parse_datetime(requestdatetime, '{REQUEST_TIME_FORMAT}')) "
     "AT TIME ZONE 'UTC' AS timestamp)"
 )

@@ -16,10 +16,17 @@ The client still talks to moto (or any endpoint); the hooks decide, per request,
   Exception`` swallows it), which the SQS harness treats as the Lambda dying.
 * **Latency**: a fixed sleep per request sent (the benchmark uses it).
 
-Also enforced: ``CopySourceIfMatch`` on CopyObject/UploadPartCopy, which moto ignores (it
-implements only ``CopySourceIfNoneMatch``); a precondition that fails answers
-``PreconditionFailed`` (412) as S3 does. The check reads the source with a second,
-uninstrumented client so it is not counted as a request.
+Also enforced, as S3 does, the conditions moto ignores on CopyObject (``CopySourceIfMatch``
+on the source, ``IfNoneMatch``/``IfMatch`` on the destination) and, for an endpoint other
+than moto, the ones it honours elsewhere: ``IfNoneMatch``/``IfMatch`` on PutObject and
+CompleteMultipartUpload, ``IfMatch`` on DeleteObject, ``CopySourceIfMatch`` on
+UploadPartCopy. A condition that does not hold answers ``412 PreconditionFailed`` (``If-Match``
+on a missing key: ``404 NoSuchKey``) and nothing is written. The conditions are read from the
+request's HTTP headers, so a header sent by an event hook counts like a parameter, and they
+are decided atomically with the write: a lock per destination key is held from the check
+until the response is back, so two concurrent conditional writes of one key cannot both
+pass. The checks read S3 with a second, uninstrumented client, so they are not counted as
+requests.
 
 Every decision is drawn from a seeded generator, so a failing run can be replayed.
 Requests are counted per operation, both those sent and those answered by a fault.
@@ -45,6 +52,13 @@ if TYPE_CHECKING:
 __all__ = ["FaultInjector", "FaultRates", "SimulatedCrash"]
 
 _READS = frozenset({"CopyObject", "UploadPartCopy", "GetObject", "HeadObject"})
+#: Operations with a condition on their source object / on the object they write or delete.
+_SOURCE_CONDITIONS = frozenset({"CopyObject", "UploadPartCopy"})
+_TARGET_CONDITIONS = frozenset(
+    {"CopyObject", "PutObject", "CompleteMultipartUpload", "DeleteObject"}
+)
+#: How long a request waits for another one's conditional write of the same key.
+_KEY_LOCK_TIMEOUT = 30.0
 _STATUS = {"NoSuchKey": 404, "SlowDown": 503, "InternalError": 500, "PreconditionFailed": 412}
 
 
@@ -96,8 +110,8 @@ class FaultInjector:
     #: Which keys the per-object faults may hit (default: any key not under
     #: ``PartitionedLogs/``, i.e. the sources).
     affects: Callable[[str], bool] = lambda key: not key.startswith("PartitionedLogs/")
-    #: Enforce CopySourceIfMatch (moto ignores it).
-    enforce_copy_source_if_match: bool = True
+    #: Enforce the conditional-request headers (moto ignores those of CopyObject).
+    enforce_conditions: bool = True
 
     sent: Counter[str] = field(default_factory=Counter, init=False)
     injected: Counter[str] = field(default_factory=Counter, init=False)
@@ -110,18 +124,27 @@ class FaultInjector:
         self._request_no = 0
         self._reference: S3Client | None = None
         self._stuck_released = False
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._held = threading.local()  # the key lock this thread holds across its request
 
     # -- installation ---------------------------------------------------------------------
 
     def install(self, s3: S3Client, reference: S3Client | None = None) -> FaultInjector:
         """Hook into ``s3``. ``reference``: an uninstrumented client on the same endpoint,
-        needed to enforce CopySourceIfMatch (made from ``s3``'s settings when omitted)."""
-        if self.enforce_copy_source_if_match:
-            self._reference = reference or _twin(s3)
+        needed to enforce the conditions (made from ``s3``'s settings when omitted)."""
         events = s3.meta.events
         events.register("before-parameter-build.s3.*", self._remember_params)
         # A before-call handler that returns (response, parsed) answers in S3's place.
         events.register_first("before-call.s3.*", self._before_call)  # type: ignore[arg-type]
+        if self.enforce_conditions:
+            self._reference = reference or _twin(s3)
+            # On "before-call.s3", not ".s3.*": botocore runs the handlers of the full event
+            # name first, so headers that hooks of the code under test add per operation
+            # (s3logs_athena.mover.conditions) are in place when this one reads them.
+            events.register("before-call.s3", self._check_conditions)  # type: ignore[arg-type]
+            # Emitted after every attempt that was sent, and after every call.
+            events.register("needs-retry.s3", self._release_key)
+            events.register("after-call.s3", self._release_key)
         # register_first: moto answers in before-send, and the first answer ends the event.
         events.register_first("before-send.s3", self._before_send)
         return self
@@ -198,8 +221,6 @@ class FaultInjector:
             if first:
                 self._count_injected(operation, "Crash")
                 raise SimulatedCrash(f"crashed before deleting {key}")
-        if operation in ("CopyObject", "UploadPartCopy") and self._reference is not None:
-            return self._check_copy_source_if_match(operation, params)
         return None
 
     def _not_found(self, bucket: str, key: str) -> tuple[AWSResponse, dict[str, Any]] | None:
@@ -218,21 +239,76 @@ class FaultInjector:
             return _response("NoSuchKey", "The specified key does not exist.")
         return None
 
-    def _check_copy_source_if_match(
-        self, operation: str, params: dict[str, Any]
+    # -- conditional requests -----------------------------------------------------------
+
+    def _check_conditions(
+        self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        expected = params.get("CopySourceIfMatch")
-        source = params.get("CopySource")
-        if not expected or not isinstance(source, dict) or self._reference is None:
+        """Answer 412 (or 404) for a condition that does not hold, as S3 would; otherwise
+        let the request go, holding its destination key's lock until it is answered."""
+        self._release_key()  # anything left from a call of this thread that was not sent
+        operation = model.name
+        headers = {str(k).lower(): str(v) for k, v in params.get("headers", {}).items()}
+        api = context.get("fault_params", {})
+        source_if_match = headers.get("x-amz-copy-source-if-match")
+        if_none_match = headers.get("if-none-match")
+        if_match = headers.get("if-match")
+        if operation not in _SOURCE_CONDITIONS:
+            source_if_match = None
+        if operation not in _TARGET_CONDITIONS:
+            if_none_match = if_match = None
+        if not (source_if_match or if_none_match or if_match) or self._reference is None:
             return None
+        bucket, key = str(api.get("Bucket")), str(api.get("Key"))
+        if if_none_match or if_match:
+            self._hold_key(bucket, key)
+        failed = None
+        if source_if_match:
+            source_bucket, source_key = _object_of(operation, api)
+            failed = self._if_match(
+                str(source_bucket), str(source_key), source_if_match, missing=None
+            )
+        if failed is None and if_none_match and self._etag_of(bucket, key) is not None:
+            failed = "PreconditionFailed"
+        if failed is None and if_match:
+            failed = self._if_match(bucket, key, if_match, missing="NoSuchKey")
+        if failed is None:
+            return None
+        self._release_key()
+        self._count_injected(operation, failed)
+        if failed == "NoSuchKey":
+            return _response("NoSuchKey", "The specified key does not exist.")
+        return _response(
+            "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
+        )
+
+    def _etag_of(self, bucket: str, key: str) -> str | None:
+        assert self._reference is not None
         try:
-            head = self._reference.head_object(Bucket=source["Bucket"], Key=source["Key"])
+            head = self._reference.head_object(Bucket=bucket, Key=key)
         except ClientError:
-            return None  # let the real call answer NoSuchKey
-        if head["ETag"].strip('"') != str(expected).strip('"'):
-            self._count_injected(operation, "PreconditionFailed")
-            return _response("PreconditionFailed", "At least one of the preconditions failed.")
+            return None
+        return str(head["ETag"]).strip('"')
+
+    def _if_match(self, bucket: str, key: str, expected: str, missing: str | None) -> str | None:
+        etag = self._etag_of(bucket, key)
+        if etag is None:
+            return missing  # None: let the real call answer NoSuchKey
+        if expected.strip() != "*" and etag != expected.strip().strip('"'):
+            return "PreconditionFailed"
         return None
+
+    def _hold_key(self, bucket: str, key: str) -> None:
+        with self._lock:
+            lock = self._key_locks.setdefault((bucket, key), threading.Lock())
+        if lock.acquire(timeout=_KEY_LOCK_TIMEOUT):
+            self._held.lock = lock
+
+    def _release_key(self, **_: Any) -> None:
+        lock = getattr(self._held, "lock", None)
+        if lock is not None:
+            self._held.lock = None
+            lock.release()
 
     def _before_send(self, event_name: str = "", **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1] if event_name.count(".") >= 2 else "?"
@@ -251,6 +327,9 @@ def _object_of(operation: str, params: dict[str, Any]) -> tuple[str | None, str 
         source = params.get("CopySource")
         if isinstance(source, dict):
             return source.get("Bucket"), source.get("Key")
+        if isinstance(source, str) and "/" in source:  # "bucket/key[?versionId=...]"
+            bucket, _, key = source.lstrip("/").partition("/")
+            return bucket, key.split("?versionId=")[0]
         return None, None
     return params.get("Bucket"), params.get("Key")
 

@@ -3,11 +3,11 @@ build the template's event path (bucket -> EventBridge rule -> queue + DLQ) in m
 
 Test tooling (the tests, the soak run and the benchmark use it); needs cfn-lint (a test
 dependency) and a checkout (the template is not shipped in the wheel). Just enough of
-CloudFormation: ``Ref`` (parameters, pseudo parameters, resources -> their physical name
-from ``physical``), ``Fn::If`` with ``Fn::Equals``/``Fn::Not``/``Fn::And``/``Fn::Or``
-conditions, ``Fn::Sub``, ``Fn::Join``, ``Fn::GetAtt`` (from ``physical``) and
-``AWS::NoValue``. Anything else raises, so a template change the tests cannot follow is
-noticed.
+CloudFormation: ``Ref`` (parameters - a ``CommaDelimitedList`` as a list -, pseudo
+parameters, resources -> their physical name from ``physical``), ``Fn::If`` with
+``Fn::Equals``/``Fn::Not``/``Fn::And``/``Fn::Or`` conditions, ``Fn::Sub``, ``Fn::Join``,
+``Fn::Split``, ``Fn::Select``, ``Fn::GetAtt`` (from ``physical``) and ``AWS::NoValue``.
+Anything else raises, so a template change the tests cannot follow is noticed.
 """
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ class Resolver:
         physical: dict[str, Any] | None = None,
     ) -> None:
         self.template = template
-        self.parameters = {
-            name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()
-        }
+        specs = template.get("Parameters", {})
+        self.parameters = {name: spec.get("Default") for name, spec in specs.items()}
         self.parameters.update(parameters or {})
+        for name, value in self.parameters.items():
+            if specs.get(name, {}).get("Type") == "CommaDelimitedList" and isinstance(value, str):
+                self.parameters[name] = value.split(",")
         self.physical = physical or {}
         self.pseudo = {
             "AWS::AccountId": "123456789012",
@@ -124,6 +126,12 @@ class Resolver:
             if fn == "Fn::Join":
                 separator, items = args
                 return separator.join(str(i) for i in self.resolve(items))
+            if fn == "Fn::Split":
+                separator, text = args
+                return str(self.resolve(text)).split(separator)
+            if fn == "Fn::Select":
+                index, items = args
+                return self.resolve(items)[int(self.resolve(index))]
             if fn == "Fn::GetAtt":
                 name = ".".join(args) if isinstance(args, list) else args
                 return self.physical[name]
