@@ -23,8 +23,7 @@ bytes, and for five query templates over one day, what DuckDB reads from the com
 Parquet (its profiler's ``total_bytes_read``) against the raw bytes the same query reads
 (every byte of every text object in the partitions its predicate selects: a text table
 cannot be read in part), and how many objects each opens. The templates are the catalog's,
-run on the compacted table through a view giving the raw table's column names (so they run
-unchanged): DuckDB still reads only the Parquet columns a template uses.
+as they read ``<table>_all`` on Athena; over compacted days that is the compacted table.
 
 Targets from the issue: >= 10x the baseline's speed; compacted <= 1/8 of raw; a typical
 template reads <= 1/30 of the raw bytes. The machine's load average is printed with the
@@ -175,28 +174,6 @@ def sequential(s3: Any, days: list[Any], buckets: list[str], root: str) -> tuple
 
 # -- templates on DuckDB -----------------------------------------------------------------
 
-# The raw table's columns over the compacted (typed) Parquet: each one a function of one
-# typed column, so DuckDB still reads only what a query uses.
-_RAW_FROM_TYPED = {
-    "requestdatetime": "strftime(request_time, '%d/%b/%Y:%H:%M:%S +0000')",
-    "httpstatus": "coalesce(CAST(http_status AS VARCHAR), '-')",
-    "totaltime": "coalesce(CAST(total_time_ms AS VARCHAR), '-')",
-    "turnaroundtime": "coalesce(CAST(turnaround_time_ms AS VARCHAR), '-')",
-    "bytessent": "bytes_sent",
-    "objectsize": "object_size",
-}
-
-
-def _compat_select() -> str:
-    from s3logs_athena.table.schema import TYPED_COLUMNS
-
-    parts = []
-    for column in TYPED_COLUMNS:
-        raw = column.source.name
-        expression = _RAW_FROM_TYPED.get(raw) or f"coalesce({column.name}, '-')"
-        parts.append(f'{expression} AS "{raw}"')
-    return ", ".join([*parts, "year", "month", "day", "bucket"])
-
 
 def templates_on_duckdb(
     s3: Any, keys: CompactedKeys, day: Any, workdir: Path
@@ -237,10 +214,10 @@ def templates_on_duckdb(
         con.execute("SET TimeZone = 'UTC'")
         con.execute('CREATE SCHEMA "s3_access_logs_db"')
         glob = (workdir / "year=*/month=*/day=*/bucket=*/*.parquet").as_posix()
+        # <table>_all over compacted days only: the compacted table itself.
         con.execute(
-            'CREATE VIEW "s3_access_logs_db"."s3_access_logs" AS SELECT '
-            + _compat_select()
-            + f" FROM read_parquet('{glob}', hive_partitioning = true, hive_types = "
+            'CREATE VIEW "s3_access_logs_db"."s3_access_logs_all" AS SELECT * '
+            f"FROM read_parquet('{glob}', hive_partitioning = true, hive_types = "
             "{'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'bucket': VARCHAR})"
         )
         rendered = render_template(

@@ -197,11 +197,6 @@ class Layout:
         root = self.partition_root
         validate_key_prefix(root, "partition root", DEFAULT_PARTITION_ROOT)
         validate_key_prefix(self.compacted_root, "compacted root", DEFAULT_COMPACTED_ROOT)
-        if root.startswith(self.compacted_root) or self.compacted_root.startswith(root):
-            raise InputError(
-                f"the partition root {root!r} and the compacted root {self.compacted_root!r} "
-                "must not contain one another: choose two separate prefixes"
-            )
         object.__setattr__(self, "_simple", _pattern_regex(self.source_pattern))
         object.__setattr__(
             self,
@@ -214,6 +209,18 @@ class Layout:
                 + _FILE_NAME
             ),
         )
+
+    def check_roots_apart(self) -> Layout:
+        """``self``, if the partition root and the compacted root are separate prefixes
+        (what the mover and compaction need: neither may hold the other's objects), else
+        :class:`InputError`. (A layout used only to build keys need not be checked.)"""
+        root, compacted = self.partition_root, self.compacted_root
+        if root.startswith(compacted) or compacted.startswith(root):
+            raise InputError(
+                f"the partition root {root!r} and the compacted root {compacted!r} "
+                "must not contain one another: choose two separate prefixes"
+            )
+        return self
 
     # -- classification ---------------------------------------------------------------
 

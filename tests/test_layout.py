@@ -172,9 +172,9 @@ def test_nothing_under_the_compacted_root_is_a_source_log(key: str) -> None:
 )
 def test_the_two_roots_must_be_separate_prefixes(root: str, compacted: str) -> None:
     with pytest.raises(InputError):
-        Layout(partition_root=root, compacted_root=compacted)
+        Layout(partition_root=root, compacted_root=compacted).check_roots_apart()
 
 
 def test_a_compacted_root_beside_the_partition_root() -> None:
-    layout = Layout("logs/partitioned/", compacted_root="logs/compacted/")
+    layout = Layout("logs/partitioned/", compacted_root="logs/compacted/").check_roots_apart()
     assert layout.is_compacted("logs/compacted/x") and not layout.is_compacted("logs/x")

@@ -196,11 +196,10 @@ def _orphans(
 def check_compaction(s3: Any, report: CheckReport, pool: Executor, config: CheckConfig) -> None:
     """Add the compaction findings of the closed raw partitions the check found
     (``report.partition_days``) to ``report``."""
-    settings = CompactionSettings(layout=config.layout)
     check, in_scope, deep = config.compaction, config.in_scope, config.deep
     partitions = report.partition_days
     now = config.now
-    keys = settings.keys
+    keys = CompactedKeys(config.layout.compacted_root)
     bucket = report.log_bucket
     enabled = check.enabled
     if enabled is None:
@@ -208,6 +207,7 @@ def check_compaction(s3: Any, report: CheckReport, pool: Executor, config: Check
     report.compaction = enabled
     if not enabled:
         return
+    settings = CompactionSettings(layout=config.layout)
     closed = last_closed_day(now or datetime.now(UTC), check.grace)
     work = [
         (day, source)

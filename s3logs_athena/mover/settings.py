@@ -124,7 +124,7 @@ def load_settings(environ: Mapping[str, str]) -> MoverSettings:
     except InputError as exc:
         raise ConfigError("MOVER_PARTITION_ROOT", str(exc)) from None
     try:
-        Layout(partition_root=root, compacted_root=compacted)
+        Layout(partition_root=root, compacted_root=compacted).check_roots_apart()
     except InputError as exc:
         raise ConfigError("MOVER_COMPACTED_ROOT", str(exc)) from None
     try:

@@ -46,7 +46,7 @@ PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutpu
 def compacted_spec(spec: TableSpec, compacted_root: str = DEFAULT_COMPACTED_ROOT) -> TableSpec:
     """The compacted table of the raw table ``spec``: same database, buckets, projection and
     years; named ``<table>_compacted``; located at the compacted root of the same bucket."""
-    Layout(partition_root=spec.partition_root, compacted_root=compacted_root)  # separate roots
+    Layout(partition_root=spec.partition_root, compacted_root=compacted_root).check_roots_apart()
     name = compacted_table(spec.table)
     if len(name + ALL_VIEW_SUFFIX) > 255:
         raise InputError(f"table name {spec.table!r} is too long for {name + ALL_SUFFIX!r}")

@@ -126,7 +126,7 @@ def load_compactor_settings(environ: Mapping[str, str]) -> CompactorSettings:
         layout = Layout(
             partition_root=text("COMPACTOR_PARTITION_ROOT") or DEFAULT_PARTITION_ROOT,
             compacted_root=text("COMPACTOR_COMPACTED_ROOT") or DEFAULT_COMPACTED_ROOT,
-        )
+        ).check_roots_apart()
     except InputError as exc:
         raise ConfigError("COMPACTOR_COMPACTED_ROOT", str(exc)) from None
     output = text("COMPACTOR_ATHENA_OUTPUT")

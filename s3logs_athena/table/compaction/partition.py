@@ -86,6 +86,9 @@ class CompactionSettings:
     #: Where local work files go (the system's temporary directory by default).
     workdir: str | None = None
 
+    def __post_init__(self) -> None:
+        self.layout.check_roots_apart()
+
     @property
     def keys(self) -> CompactedKeys:
         return CompactedKeys(self.layout.compacted_root)
