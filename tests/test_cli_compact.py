@@ -142,3 +142,15 @@ def test_update_view_sends_the_view_to_athena(s3: Any) -> None:
     sql = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Query"]
     assert sql.startswith('CREATE OR REPLACE VIEW "s3_access_logs_db"."s3_access_logs_all"')
     assert "day BETWEEN 4 AND 6" in sql
+
+
+def test_sync_takes_compacted_days_from_the_compacted_table(s3: Any, tmp_path: Any) -> None:
+    moved_dataset(s3, CONFIG)
+    assert run(*RANGE, "--concurrency", "1").exit_code == 0
+    args = ["sync", "--log-bucket", LOG_BUCKET, "--from", "2024-03-05", "--to", "2024-03-05"]
+    result = CliRunner().invoke(cli, [*args, "--cache", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    # Raw days 4-6 (one margin day each side): request days 4 and 5 are compacted.
+    assert "compacted: 4 request days (per bucket)" in result.stderr
+    raw_only = CliRunner().invoke(cli, [*args, "--raw-only", "--cache", str(tmp_path / "r")])
+    assert raw_only.exit_code == 0 and "compacted:" not in raw_only.stderr

@@ -173,6 +173,14 @@ def ingest(path: Path, cache_dir: Path | None, partition_root: str, rebuild: boo
 )
 @_cache_option
 @click.option("--partition-root", default="PartitionedLogs/", show_default=True)
+@click.option(
+    "--compacted/--raw-only",
+    default=True,
+    show_default=True,
+    help="Take the days the compacted table holds completely from it (one GET per compacted "
+    "object) and only the others from raw objects; the cache is the same either way.",
+)
+@click.option("--compacted-root", default="CompactedLogs/", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True)
 @click.option("--region", default=None, help="AWS region of the log bucket.")
 @_rebuild_option
@@ -184,6 +192,8 @@ def sync(
     margin_days: int,
     cache_dir: Path | None,
     partition_root: str,
+    compacted: bool,
+    compacted_root: str,
     workers: int,
     region: str | None,
     rebuild: bool,
@@ -191,7 +201,8 @@ def sync(
     """Download partitions from the log bucket and ingest them into the cache.
 
     Concurrent, resumable (rerun after an interruption) and incremental: objects already
-    downloaded with the same ETag and size are skipped. Honors AWS_ENDPOINT_URL.
+    downloaded with the same ETag and size are skipped. Days compacted (s3logs-athena compact)
+    come from the compacted table, one GET per compacted object. Honors AWS_ENDPOINT_URL.
     """
     import boto3
 
@@ -218,10 +229,11 @@ def sync(
             last,
             bucket_list,
             cache,
-            layout=Layout(partition_root),
+            layout=Layout(partition_root, compacted_root=compacted_root),
             workers=workers,
             progress=progress,
             rebuild=rebuild,
+            compacted=compacted,
         )
     _print_sync(report, first, last)
     _print_ingest(report.ingest, cache)
@@ -233,6 +245,14 @@ def _print_sync(report: SyncReport, first: date, last: date) -> None:
         f"downloaded {report.objects_downloaded:,} ({report.bytes_downloaded:,} bytes), "
         f"{report.objects_unchanged:,} unchanged"
     )
+    if report.compacted_partitions:
+        _stderr.print(
+            f"compacted: {report.compacted_partitions:,} request days (per bucket) from the "
+            f"compacted table, {report.compacted_objects_downloaded:,} objects downloaded "
+            f"({report.compacted_bytes_downloaded:,} bytes); "
+            f"{report.raw_partitions_skipped:,} raw partitions not needed",
+            highlight=False,
+        )
     if report.skipped_keys:
         _stderr.print(
             f"[yellow]{len(report.skipped_keys)} keys are not log objects and were skipped, "
