@@ -21,6 +21,8 @@ them sensibly.
 from __future__ import annotations
 
 __all__ = [
+    "CREDENTIALS_HINT",
+    "REGION_HINT",
     "AwsError",
     "ConfigError",
     "InputError",
@@ -31,6 +33,15 @@ __all__ = [
     "S3LogsError",
     "TemplateError",
 ]
+
+
+#: What to do when no AWS credentials are found: the same words wherever it happens.
+CREDENTIALS_HINT = (
+    "run `aws configure` (or `aws sso login`), set AWS_PROFILE or pass --profile, or set "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+)
+#: What to do when no AWS region is configured.
+REGION_HINT = "set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region) or pass --region"
 
 
 class S3LogsError(Exception):

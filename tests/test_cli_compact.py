@@ -109,7 +109,7 @@ def test_a_failure_exits_1_and_says_which(s3: Any, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--from", "2024-03-05", "--to", "2024-03-01"], "before --from"),
+        (["--from", "2024-03-05", "--to", "2024-03-01"], "is after --to"),
         ([*RANGE, "--grace", "soon"], "--grace"),
         ([*RANGE, "--buckets", ","], "--buckets is empty"),
         ([*RANGE, "--update-view"], "--update-view needs"),

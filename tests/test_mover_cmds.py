@@ -48,11 +48,11 @@ def test_backfill_dry_run_lists_and_moves_nothing(s3: Any) -> None:
 
 
 def test_backfill_moves_and_summarises(s3: Any) -> None:
-    result = run("backfill", "--log-bucket", BUCKET, *OLD_ENOUGH)
+    result = run("backfill", "--log-bucket", BUCKET, *OLD_ENOUGH, "--progress")
     assert result.exit_code == 0, result.output
     assert keys(s3) == {"notes.txt", *(target_of(log_key(n)) for n in range(5))}
     assert "moved" in result.stdout
-    assert "moving" in result.stderr  # the progress bar is on stderr
+    assert "moving" in result.stderr  # the progress bar is on stderr (asked for: no terminal)
     again = run("backfill", "--log-bucket", BUCKET, *OLD_ENOUGH)
     assert again.exit_code == 0 and "moved" not in again.stdout  # idempotent: nothing left
 
@@ -91,8 +91,8 @@ def test_backfill_failures_exit_1_and_are_listed(s3: Any, monkeypatch: pytest.Mo
 
     real = mover_cmds._s3
 
-    def stuck_client(concurrency: int) -> Any:
-        client = real(concurrency)
+    def stuck_client(aws: Any, concurrency: int) -> Any:
+        client = real(aws, concurrency)
         FaultInjector(FaultRates(stuck=1.0)).install(client)
         return client
 

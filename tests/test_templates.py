@@ -353,10 +353,12 @@ def test_golden_sql(name: str, dialect: str) -> None:
     template = get_template(name)
     sql = template.render(template.example, dialect=dialect, now=NOW).sql + "\n"  # type: ignore[arg-type]
     path = GOLDEN_DIR / f"{name}.{dialect}.sql"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
+    if os.environ.get("S3LOGS_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sql, encoding="utf-8")
-    assert sql == path.read_text(encoding="utf-8"), f"regenerate with UPDATE_GOLDEN=1: {path}"
+    assert sql == path.read_text(encoding="utf-8"), (
+        f"regenerate with S3LOGS_UPDATE_GOLDEN=1: {path}"
+    )
 
 
 # -- injection -----------------------------------------------------------------------------

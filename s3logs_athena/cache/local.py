@@ -4,8 +4,10 @@ The directory is laid out like the log bucket's partition root (``Year=YYYY/Mont
 <bucket>/<file>``), for example after ``aws s3 sync s3://central-logs/PartitionedLogs/ dir/``.
 It may be the partition root itself or any directory above it. Each file is identified by
 :meth:`~s3logs_athena.layout.Layout.parse_target_key` (its delivery day and bucket); files
-that are not log objects are listed in the report and left alone. Its records are typed once,
-here, and filed under their own request day (:mod:`s3logs_athena.cache.partitioning`).
+that are not log objects are listed in the report and left alone. A gzipped copy
+(``<file>.gz``, or any name whose content is gzip) is read transparently; other binary files
+are listed as binary and left alone. Its records are typed once, here, and filed under their
+own request day (:mod:`s3logs_athena.cache.partitioning`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pyarrow as pa
 
 from ..errors import InputError, KeyFormatError
 from ..layout import DEFAULT_PARTITION_ROOT, Layout
+from ..logfile import sniff_file
 from ..parser import ParseReport
 from .partitioning import SourceObject, partition_key
 from .splitter import SourceFile, split_files_in_pieces
@@ -45,6 +48,8 @@ class IngestReport:
     #: Records left out because their partition holds compacted rows instead.
     records_in_replaced_partitions: int = 0
     not_log_files: list[str] = field(default_factory=list)
+    #: Files in the partition layout whose content is binary (not gzip): not logs.
+    binary_files: list[str] = field(default_factory=list)
     parse: ParseReport = field(default_factory=ParseReport)
 
 
@@ -52,8 +57,12 @@ class IngestReport:
 Progress = Callable[[int, int, int], None]
 
 
-def find_log_files(path: Path, layout: Layout | None = None) -> tuple[list[SourceFile], list[str]]:
-    """The log objects under ``path`` (and the files that are not log objects)."""
+def find_log_files(
+    path: Path, layout: Layout | None = None, *, binary: list[str] | None = None
+) -> tuple[list[SourceFile], list[str]]:
+    """The log objects under ``path`` (and the files that are not log objects). Files named
+    like log objects whose content is binary are appended to ``binary`` if given (else
+    counted with the others that are not log objects)."""
     layout = layout or Layout()
     if not path.is_dir():
         raise InputError(f"{path} is not a directory (expected a copy of PartitionedLogs/)")
@@ -65,10 +74,14 @@ def find_log_files(path: Path, layout: Layout | None = None) -> tuple[list[Sourc
         if at < 0 or (at > 0 and relative[at - 1] != "/"):
             strays.append(relative)
             continue
+        key = relative[at:].removesuffix(".gz")
         try:
-            target = layout.parse_target_key(layout.partition_root + relative[at:])
+            target = layout.parse_target_key(layout.partition_root + key)
         except KeyFormatError:
             strays.append(relative)
+            continue
+        if sniff_file(file) == "binary":
+            (binary if binary is not None else strays).append(relative)
             continue
         stat = file.stat()
         found.append(
@@ -99,10 +112,14 @@ def ingest(
     ones replace their earlier rows. Lines that do not parse are counted in the report.
     ``rebuild`` empties a cache written by another version first (else it is refused).
     """
-    files, strays = find_log_files(Path(path), layout or Layout(DEFAULT_PARTITION_ROOT))
+    binary: list[str] = []
+    files, strays = find_log_files(
+        Path(path), layout or Layout(DEFAULT_PARTITION_ROOT), binary=binary
+    )
     with CacheStore(cache_dir, rebuild=rebuild) as store:
         report = ingest_files(store, files, progress=progress)
     report.not_log_files = strays
+    report.binary_files = binary
     return report
 
 

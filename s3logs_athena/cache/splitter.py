@@ -43,7 +43,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..errors import InputError, LogParseError
 from ..fields import FIELD_NAMES, LOG_FIELDS, TRAILING_FIELD
+from ..logfile import open_log, read_log_bytes
 from ..parser import Columns, ParseReport, decode_line, iter_line_batches, parse_columns
 from ..table.schema import TYPED_COLUMN_NAMES, TYPED_COLUMNS, typed_arrow_schema, typed_record_batch
 
@@ -225,8 +227,8 @@ def _slow_file(path: Path, source: str, report: ParseReport, index: int) -> pa.T
     """A whole file through the Python parser (odd encodings, stray CRs, byte-order marks)."""
     columns = _empty_columns()
     number = 1
-    with path.open("rb") as stream:
-        for batch in iter_line_batches(stream):
+    with path.open("rb") as raw:
+        for batch in iter_line_batches(open_log(raw, source)):
             _extend(
                 columns,
                 parse_columns(
@@ -273,7 +275,13 @@ def split_files_in_pieces(
     chunks: list[bytes] = []
     fast_indexes: list[int] = []
     for index, source in enumerate(files):
-        data = source.path.read_bytes()
+        try:
+            data = read_log_bytes(source.path)
+        except InputError as exc:  # binary, or a damaged gzip: one failure, not the batch's
+            reason = str(exc).removeprefix(f"{source.path}: ")
+            report.add_failure(LogParseError(reason, line="", source=str(source.path)))
+            failures[index] = failures.get(index, 0) + 1
+            continue
         if not _duckdb_friendly(data):
             before = report.failed
             pieces.append(_slow_file(source.path, str(source.path), report, index))

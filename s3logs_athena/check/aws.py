@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from ..errors import AwsError, InputError
+from ..errors import CREDENTIALS_HINT, AwsError, InputError
 
 __all__ = ["aws_errors", "error_code"]
 
@@ -40,9 +40,6 @@ def aws_errors(operation: str, *, bucket: str | None = None) -> Iterator[None]:
             raise InputError(f"{operation}: {message}") from None
         raise AwsError(operation, code, message) from None
     except NoCredentialsError:
-        raise InputError(
-            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID / "
-            "AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL for a local endpoint)"
-        ) from None
+        raise InputError(f"no AWS credentials found: {CREDENTIALS_HINT}") from None
     except BotoCoreError as exc:
         raise AwsError(operation, type(exc).__name__, str(exc)) from None

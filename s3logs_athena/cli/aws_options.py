@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..errors import ConfigError
+from ..errors import REGION_HINT, ConfigError
 
 if TYPE_CHECKING:
     import boto3
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["AwsOptions", "aws_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-REGION_HINT = "set AWS_REGION (or AWS_DEFAULT_REGION, or a profile's region) or pass --region"
 
 
 @dataclass(frozen=True)

@@ -1,53 +1,37 @@
-"""``s3logs-athena sync`` and ``s3logs-athena ingest``: fill the local cache."""
+"""``s3logs-athena sync`` and ``s3logs-athena ingest``: fill the local cache.
+
+The summary goes to stderr as a table (stdout stays free), or to stdout as one JSON document
+with ``--format json``. File names and keys are printed as text (:mod:`.safe_text`).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from ..errors import InputError
+from ..errors import S3LogsError
+from .aws_options import AwsOptions, aws_options
+from .days import DAY_FORMS, parse_day_range
+from .output import echo_json, format_option, plural, progress_bars, progress_option, show_progress
+from .safe_text import cell, visible
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..cache import IngestReport, SyncReport
     from ..cache.remote import SyncProgress
 
-_RELATIVE = re.compile(r"-(\d{1,5})d")
 _stderr = Console(stderr=True, soft_wrap=True)
-
-
-def parse_day(text: str, option: str) -> date:
-    """``2024-01-31``, ``today``, ``yesterday`` or ``-7d`` (seven days ago, UTC)."""
-    today = datetime.now(UTC).date()
-    lowered = text.strip().lower()
-    if lowered == "today":
-        return today
-    if lowered == "yesterday":
-        return today - timedelta(days=1)
-    relative = _RELATIVE.fullmatch(lowered)
-    if relative:
-        return today - timedelta(days=int(relative[1]))
-    try:
-        return date.fromisoformat(lowered)
-    except ValueError:
-        raise InputError(
-            f"{option} {text!r} is not a date: use YYYY-MM-DD, today, yesterday or -Nd"
-        ) from None
+_SHOWN = 5
 
 
 def _cache_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -76,21 +60,48 @@ def _resolve_cache(cache_dir: Path | None) -> Path:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Progress]:
-    with Progress(
+def _progress_bar(enabled: bool) -> Iterator[Progress]:
+    columns = (
         TextColumn("{task.description:<10}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=_stderr,
-        transient=True,
-    ) as bar:
+    )
+    with progress_bars(enabled, *columns) as bar:
         yield bar
+
+
+def ingest_json(report: IngestReport, cache: Path) -> dict[str, Any]:
+    """What an ingest did, as one JSON document (every file it left out included)."""
+    parse = report.parse
+    return {
+        "cache": str(cache),
+        "files_seen": report.files_seen,
+        "files_ingested": report.files_ingested,
+        "files_unchanged": report.files_unchanged,
+        "files_replaced": report.files_replaced,
+        "bytes_ingested": report.bytes_ingested,
+        "records": parse.records,
+        "blank_lines": parse.blank,
+        "unparseable_lines": parse.failed,
+        "unparseable_examples": [str(example) for example in parse.examples],
+        "partitions_written": report.partitions_written,
+        "records_in_replaced_partitions": report.records_in_replaced_partitions,
+        "not_log_files": report.not_log_files,
+        "binary_files": report.binary_files,
+    }
+
+
+def _left_out(files: list[str], what: str) -> Text:
+    shown = ", ".join(files[:_SHOWN])
+    more = f" (and {len(files) - _SHOWN} more)" if len(files) > _SHOWN else ""
+    text = Text(f"{plural(len(files), 'file')} {what} and were left out", style="yellow")
+    return text.append(f": {visible(shown)}{more}", style="")
 
 
 def _print_ingest(report: IngestReport, cache: Path) -> None:
     parse = report.parse
-    table = Table(title=f"cache {cache}", show_header=False, title_justify="left")
+    table = Table(title=cell(f"cache {cache}"), show_header=False, title_justify="left")
     table.add_row("log files ingested", f"{report.files_ingested:,}")
     table.add_row("log files unchanged (skipped)", f"{report.files_unchanged:,}")
     if report.files_replaced:
@@ -106,19 +117,19 @@ def _print_ingest(report: IngestReport, cache: Path) -> None:
         )
     _stderr.print(table)
     if report.not_log_files:
-        shown = ", ".join(report.not_log_files[:5])
-        more = len(report.not_log_files) - 5
-        _stderr.print(
-            f"[yellow]{len(report.not_log_files)} files are not partitioned log objects and were "
-            f"left out[/yellow]: {shown}{f' (and {more} more)' if more > 0 else ''}"
-        )
+        _stderr.print(_left_out(report.not_log_files, "are not partitioned log objects"))
+    if report.binary_files:
+        _stderr.print(_left_out(report.binary_files, "are binary, not logs,"))
     if parse.failed:
         _stderr.print(
-            f"[yellow]{parse.failed:,} lines are not S3 server access log records; they are not "
-            "in the cache. First examples:[/yellow]"
+            Text(
+                f"{parse.failed:,} lines are not S3 server access log records; they are not "
+                "in the cache. First examples:",
+                style="yellow",
+            )
         )
         for example in parse.examples[:10]:
-            _stderr.print(f"  {example}", markup=False, highlight=False)
+            _stderr.print(cell(f"  {example}"))
 
 
 @click.command()
@@ -131,32 +142,70 @@ def _print_ingest(report: IngestReport, cache: Path) -> None:
     help="Key prefix of the partitions in the log bucket (its layout under PATH is the same).",
 )
 @_rebuild_option
-def ingest(path: Path, cache_dir: Path | None, partition_root: str, rebuild: bool) -> None:
+@format_option("table", "json")
+@progress_option
+def ingest(
+    path: Path,
+    cache_dir: Path | None,
+    partition_root: str,
+    rebuild: bool,
+    output: str,
+    progress: bool | None,
+) -> None:
     """Ingest a local copy of the partitioned logs into the cache.
 
     PATH is laid out like the log bucket's PartitionedLogs/ (Year=YYYY/Month=MM/Day=DD/
     <bucket>/<file>), e.g. after `aws s3 sync s3://central-logs/PartitionedLogs/ PATH`.
-    Unchanged files are skipped on a rerun.
+    Gzipped log files are read as they are. Unchanged files are skipped on a rerun. Exit
+    status 1 when PATH holds no log file.
     """
     from ..cache import ingest as ingest_directory
     from ..layout import Layout
 
     cache = _resolve_cache(cache_dir)
-    with _progress_bar() as bar:
+    with _progress_bar(show_progress(progress)) as bar:
         task: TaskID = bar.add_task("ingest", total=None)
 
-        def progress(done: int, total: int, size: int) -> None:
+        def on_progress(done: int, total: int, size: int) -> None:
             bar.update(task, completed=done, total=total)
 
         report = ingest_directory(
-            path, cache, layout=Layout(partition_root), progress=progress, rebuild=rebuild
+            path, cache, layout=Layout(partition_root), progress=on_progress, rebuild=rebuild
         )
-    _print_ingest(report, cache)
+    if output == "json":
+        echo_json(ingest_json(report, cache))
+    else:
+        _print_ingest(report, cache)
+    if report.files_seen == 0:
+        others = len(report.not_log_files) + len(report.binary_files)
+        raise S3LogsError(
+            f"no log files under {visible(path)} ({plural(others, 'other file')}): expected "
+            f"{partition_root}'s layout, Year=YYYY/Month=MM/Day=DD/<bucket>/<log file>"
+        )
+
+
+def sync_json(report: SyncReport, log_bucket: str, first: date, last: date) -> dict[str, Any]:
+    """What a sync did, as one JSON document."""
+    return {
+        "log_bucket": log_bucket,
+        "from": first,
+        "to": last,
+        "days": report.days,
+        "objects_listed": report.objects_listed,
+        "objects_downloaded": report.objects_downloaded,
+        "objects_unchanged": report.objects_unchanged,
+        "bytes_downloaded": report.bytes_downloaded,
+        "skipped_keys": report.skipped_keys,
+        "compacted_partitions": report.compacted_partitions,
+        "compacted_objects_downloaded": report.compacted_objects_downloaded,
+        "compacted_bytes_downloaded": report.compacted_bytes_downloaded,
+        "raw_partitions_skipped": report.raw_partitions_skipped,
+    }
 
 
 @click.command()
 @click.option("--log-bucket", required=True, help="The central log bucket.")
-@click.option("--from", "start", required=True, help="First delivery day (YYYY-MM-DD or -Nd).")
+@click.option("--from", "start", required=True, help=f"First delivery day: {DAY_FORMS}.")
 @click.option("--to", "end", required=True, help="Last delivery day, inclusive.")
 @click.option(
     "--buckets",
@@ -182,8 +231,10 @@ def ingest(path: Path, cache_dir: Path | None, partition_root: str, rebuild: boo
 )
 @click.option("--compacted-root", default="CompactedLogs/", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True)
-@click.option("--region", default=None, help="AWS region of the log bucket.")
 @_rebuild_option
+@format_option("table", "json")
+@progress_option
+@aws_options
 def sync(
     log_bucket: str,
     start: str,
@@ -195,29 +246,33 @@ def sync(
     compacted: bool,
     compacted_root: str,
     workers: int,
-    region: str | None,
     rebuild: bool,
+    output: str,
+    progress: bool | None,
+    aws: AwsOptions,
 ) -> None:
     """Download partitions from the log bucket and ingest them into the cache.
 
     Concurrent, resumable (rerun after an interruption) and incremental: objects already
     downloaded with the same ETag and size are skipped. Days compacted (s3logs-athena compact)
-    come from the compacted table, one GET per compacted object. Honors AWS_ENDPOINT_URL.
+    come from the compacted table, one GET per compacted object.
     """
-    import boto3
+    from botocore.config import Config
 
     from ..cache import sync as sync_partitions
     from ..layout import Layout
 
-    first = parse_day(start, "--from") - timedelta(days=margin_days)
-    last = parse_day(end, "--to") + timedelta(days=margin_days)
+    first_day, last_day = parse_day_range(start, end)
+    first = first_day - timedelta(days=margin_days)
+    last = last_day + timedelta(days=margin_days)
     bucket_list = [b.strip() for b in buckets.split(",") if b.strip()] if buckets else None
     cache = _resolve_cache(cache_dir)
-    client = boto3.client("s3", region_name=region)
-    with _progress_bar() as bar:
+    config = Config(max_pool_connections=workers + 4, retries={"mode": "standard"})
+    client = aws.client("s3", config=config, region="us-east-1")
+    with _progress_bar(show_progress(progress)) as bar:
         tasks: dict[str, TaskID] = {}
 
-        def progress(event: SyncProgress) -> None:
+        def on_progress(event: SyncProgress) -> None:
             if event.phase not in tasks:
                 tasks[event.phase] = bar.add_task(event.phase, total=event.total or None)
             bar.update(tasks[event.phase], completed=event.done, total=event.total or None)
@@ -231,10 +286,15 @@ def sync(
             cache,
             layout=Layout(partition_root, compacted_root=compacted_root),
             workers=workers,
-            progress=progress,
+            progress=on_progress,
             rebuild=rebuild,
             compacted=compacted,
         )
+    if output == "json":
+        document = sync_json(report, log_bucket, first, last)
+        document["ingest"] = ingest_json(report.ingest, cache)
+        echo_json(document)
+        return
     _print_sync(report, first, last)
     _print_ingest(report.ingest, cache)
 
@@ -243,7 +303,9 @@ def _print_sync(report: SyncReport, first: date, last: date) -> None:
     _stderr.print(
         f"s3: {report.objects_listed:,} objects in {report.days} days ({first} to {last}); "
         f"downloaded {report.objects_downloaded:,} ({report.bytes_downloaded:,} bytes), "
-        f"{report.objects_unchanged:,} unchanged"
+        f"{report.objects_unchanged:,} unchanged",
+        markup=False,
+        highlight=False,
     )
     if report.compacted_partitions:
         _stderr.print(
@@ -255,6 +317,9 @@ def _print_sync(report: SyncReport, first: date, last: date) -> None:
         )
     if report.skipped_keys:
         _stderr.print(
-            f"[yellow]{len(report.skipped_keys)} keys are not log objects and were skipped, "
-            f"e.g. {report.skipped_keys[0]!r}[/yellow]"
+            Text(
+                f"{len(report.skipped_keys)} keys are not log objects and were skipped, "
+                f"e.g. {visible(report.skipped_keys[0])}",
+                style="yellow",
+            )
         )

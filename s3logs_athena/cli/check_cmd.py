@@ -1,8 +1,9 @@
 """``s3logs-athena check``: do the partitions line up with the moved log objects?
 
-Thin: parses options, builds the boto3 clients (any endpoint, ``AWS_ENDPOINT_URL`` included),
-calls :func:`s3logs_athena.check.run_check` (or ``check_and_fix``) and prints a rich table
-or one JSON document. Exit 0 when aligned, 1 when anything is misaligned, 2 on usage errors.
+Thin: parses options, builds the boto3 clients (``--region/--profile/--endpoint-url`` over
+the environment), calls :func:`s3logs_athena.check.run_check` (or ``check_and_fix``) and
+prints a rich table or one JSON document. Exit 0 when aligned, 1 when anything is
+misaligned, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import InputError
 from ..layout import (
@@ -29,6 +30,9 @@ from ..layout import (
     DEFAULT_TABLE,
     Layout,
 )
+from .aws_options import AwsOptions, aws_options
+from .days import DAY_FORMS, parse_day_range
+from .safe_text import cell
 
 __all__ = ["check"]
 
@@ -80,10 +84,6 @@ def _csv(value: str | None) -> frozenset[str] | None:
     return items
 
 
-def _day(value: datetime) -> date:
-    return value.date()
-
-
 def _print_table(report: Any, console: Console) -> None:
     findings = report.sorted_findings()
     if findings:
@@ -93,11 +93,17 @@ def _print_table(report: Any, console: Console) -> None:
             table.add_column(column, overflow="fold")
         for finding in findings[:_TABLE_ROWS]:
             table.add_row(
-                finding.kind.value, finding.partition or "", finding.key or "", finding.detail
+                finding.kind.value,
+                cell(finding.partition or ""),
+                cell(finding.key or ""),
+                cell(finding.detail),
             )
         console.print(table)
         if len(findings) > _TABLE_ROWS:
-            console.print(f"... and {len(findings) - _TABLE_ROWS} more (--format json lists all)")
+            console.print(
+                f"... and {len(findings) - _TABLE_ROWS} more (--format json lists all)",
+                markup=False,
+            )
     summary = report.summary()
     checked = (
         f"Checked {summary['partitions']} partitions of {len(summary['buckets'])} buckets in "
@@ -105,28 +111,27 @@ def _print_table(report: Any, console: Console) -> None:
         f"{summary['objects_listed']} objects listed, {summary['source_objects']} at a source "
         f"({summary['in_flight']} in flight), {summary['objects_read']} read."
     )
-    console.print(checked, soft_wrap=True)
+    console.print(cell(checked), soft_wrap=True)
     if report.fix is not None:
         fixed = report.fix.to_json()
         outcomes = ", ".join(f"{n} {o}" for o, n in fixed["outcomes"].items()) or "nothing to do"
         console.print(
-            f"Fix: {outcomes}. Checked again; what remains is listed above.", soft_wrap=True
+            cell(f"Fix: {outcomes}. Checked again; what remains is listed above."), soft_wrap=True
         )
     problems = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind not in _INFO]
     notes = [f"{n} {kind}" for kind, n in summary["counts"].items() if n and kind in _INFO]
     note = f" (informational: {', '.join(notes)})" if notes else ""
     if report.aligned:
-        console.print(f"[green]Aligned.[/green]{note}", soft_wrap=True)
+        console.print(Text("Aligned.", style="green").append(note, style=""), soft_wrap=True)
     else:
-        console.print(f"[red]Misaligned:[/red] {', '.join(problems)}.{note}", soft_wrap=True)
+        verdict = Text("Misaligned:", style="red")
+        console.print(verdict.append(f" {', '.join(problems)}.{note}", style=""), soft_wrap=True)
 
 
 @click.command("check")
 @click.option("--log-bucket", required=True, help="The central log bucket.")
-@click.option(
-    "--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
-)
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option("--from", "first", required=True, help=f"First day: {DAY_FORMS}.")
+@click.option("--to", "last", required=True, help="Last day, inclusive.")
 @click.option("--buckets", help="Check only these source buckets (comma-separated).")
 @click.option(
     "--projection-from-table",
@@ -191,10 +196,11 @@ def _print_table(report: Any, console: Console) -> None:
     default=None,
     help="Progress bars on stderr (default: when stderr is a terminal).",
 )
+@aws_options
 def check(
     log_bucket: str,
-    first: datetime,
-    last: datetime,
+    first: str,
+    last: str,
     buckets: str | None,
     projection_from_table: str | None,
     years: str | None,
@@ -216,6 +222,7 @@ def check(
     source_pattern: str,
     concurrency: int,
     progress: bool | None,
+    aws: AwsOptions,
 ) -> None:
     """Check that the partitions of a central log bucket line up with the moved objects.
 
@@ -238,6 +245,7 @@ def check(
     from ..check.projection import split_table_name
     from ..check.scan import run_check
 
+    first_day, last_day = parse_day_range(first, last)
     if sample is not None and not deep:
         raise InputError("--sample needs --deep (it says how many objects --deep reads)")
     if projection_from_table and (years or bucket_values):
@@ -250,16 +258,13 @@ def check(
             "with a query result location), or AWS_ATHENA_S3_STAGING_DIR"
         )
 
-    import boto3
     from botocore.config import Config
 
     boto_config = Config(max_pool_connections=concurrency + 8, retries={"mode": "standard"})
-    s3 = boto3.client("s3", config=boto_config)
+    s3 = aws.client("s3", config=boto_config, region="us-east-1")
     projection: Projection | None
     if projection_from_table:
-        projection = read_projection(
-            boto3.client("glue", config=boto_config), projection_from_table
-        )
+        projection = read_projection(aws.client("glue", config=boto_config), projection_from_table)
     else:
         projection = projection_from_args(years, bucket_values)
     row_counter = None
@@ -272,13 +277,17 @@ def check(
             database,
             table,
             connect=lambda: connect_athena(
-                workgroup=athena_workgroup, output_location=athena_output
+                workgroup=athena_workgroup,
+                output_location=athena_output,
+                region=aws.resolved_region(),
+                session=aws.session(),
+                endpoint_url=aws.endpoint_url,
             ),
         )
     config = CheckConfig(
         log_bucket=log_bucket,
-        first_day=_day(first),
-        last_day=_day(last),
+        first_day=first_day,
+        last_day=last_day,
         layout=Layout(partition_root, source_pattern, compacted_root),
         buckets=_csv(buckets),
         projection=projection,

@@ -9,7 +9,6 @@ failed, 2 on usage errors.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -39,7 +38,8 @@ from ..layout import (
     Layout,
 )
 from .aws_options import AwsOptions, aws_options
-from .cache_cmds import parse_day
+from .days import DAY_FORMS, parse_day_range
+from .output import echo_json, format_option, progress_option, show_progress
 from .safe_text import cell, visible
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def _print_summary(summary: CompactionSummary, console: Console) -> None:
 
 @click.command("compact")
 @click.option("--log-bucket", required=True, help="The central log bucket.")
-@click.option("--from", "start", required=True, help="First raw partition day (YYYY-MM-DD, -Nd).")
+@click.option("--from", "start", required=True, help=f"First raw partition day: {DAY_FORMS}.")
 @click.option("--to", "end", required=True, help="Last raw partition day, inclusive.")
 @click.option("--buckets", help="Only these source buckets (comma-separated) [default: all].")
 @click.option("--dry-run", is_flag=True, help="Say what would be compacted; write nothing.")
@@ -220,14 +220,8 @@ def _print_summary(summary: CompactionSummary, console: Console) -> None:
     metavar="S3_URI",
     help="Athena query result location for --update-view.",
 )
-@click.option(
-    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bars on stderr (default: when stderr is a terminal).",
-)
+@format_option("table", "json")
+@progress_option
 @aws_options
 def compact(
     log_bucket: str,
@@ -279,10 +273,11 @@ def compact(
             "--update-view needs --workgroup (with a query result location) or "
             "--output-location s3://BUCKET/PREFIX/ (or AWS_ATHENA_S3_STAGING_DIR)"
         )
+    first_day, last_day = parse_day_range(start, end)
     request = CompactionRequest(
         log_bucket=log_bucket,
-        first_day=parse_day(start, "--from"),
-        last_day=parse_day(end, "--to"),
+        first_day=first_day,
+        last_day=last_day,
         buckets=bucket_names,
         grace=parse_duration(grace, setting="--grace"),
         dry_run=dry_run,
@@ -295,8 +290,7 @@ def compact(
     )
     s3 = _s3_client(aws, max(16, read_concurrency))
     factory = functools.partial(_s3_client, aws, read_concurrency)
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    with _progress_bars(show_progress) as bars:
+    with _progress_bars(show_progress(progress)) as bars:
         summary = run_compaction(s3, request, settings, client_factory=factory, progress=bars)
     view: dict[str, Any] | None = None
     if update_view:
@@ -316,7 +310,7 @@ def compact(
         document = summary.to_json()
         if view is not None:
             document["view"] = view
-        click.echo(json.dumps(document, indent=2))
+        echo_json(document)
     else:
         console = Console(soft_wrap=False)
         _print_summary(summary, console)

@@ -26,6 +26,7 @@ from ..table.ddl import (
     render_script,
     view_statement,
 )
+from .aws_options import AwsOptions, aws_options
 
 
 def _buckets(text: str | None) -> tuple[str, ...]:
@@ -129,12 +130,7 @@ def _projection(buckets: tuple[str, ...], projection: str | None) -> BucketProje
     metavar="S3_URI",
     help="Athena query result location for --apply.",
 )
-@click.option(
-    "--region",
-    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-    show_envvar=True,
-    help="AWS region for --apply.",
-)
+@aws_options
 def ddl(
     location: str,
     database: str,
@@ -150,7 +146,7 @@ def ddl(
     apply: bool,
     workgroup: str | None,
     output_location: str | None,
-    region: str | None,
+    aws: AwsOptions,
 ) -> None:
     """The Athena table over the partitioned logs, with partition projection.
 
@@ -204,16 +200,20 @@ def ddl(
     connection = None
     if apply:  # settings are checked before anything is printed
         connection = connect_athena(
-            region=region, workgroup=workgroup, output_location=output_location
+            region=aws.resolved_region(),
+            workgroup=workgroup,
+            output_location=output_location,
+            session=aws.session(),
+            endpoint_url=aws.endpoint_url,
         )
     if compacted and not alter:
-        statements.append(_all_view(spec, compacted_root, read=apply, region=region))
+        statements.append(_all_view(spec, compacted_root, read=apply, aws=aws))
     click.echo(render_script(statements), nl=False)
     if connection is not None:
         _apply(statements, connection)
 
 
-def _all_view(spec: TableSpec, compacted_root: str, *, read: bool, region: str | None) -> str:
+def _all_view(spec: TableSpec, compacted_root: str, *, read: bool, aws: AwsOptions) -> str:
     """The view over both tables: with no day compacted, or (``read``) with the days the
     manifests in the log bucket cover, so applying it never undoes the compactor's work."""
     from ..layout import Layout
@@ -221,11 +221,8 @@ def _all_view(spec: TableSpec, compacted_root: str, *, read: bool, region: str |
 
     coverage = Coverage()
     if read:
-        import boto3
-
         layout = Layout(partition_root=spec.partition_root, compacted_root=compacted_root)
-        s3 = boto3.session.Session().client("s3", region_name=region)
-        coverage = read_coverage(s3, spec.log_bucket, layout)
+        coverage = read_coverage(aws.client("s3"), spec.log_bucket, layout)
     compacted_table = compacted_spec(spec, compacted_root).table
     return all_view_statement(spec, coverage, compacted_table=compacted_table)
 

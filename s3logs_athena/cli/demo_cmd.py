@@ -7,7 +7,9 @@ stderr, what each step did on stdout (rich tables), and a summary with the numbe
 from __future__ import annotations
 
 import json
+import shlex
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
+
+from .paths import check_writable_dir
+from .safe_text import cell, visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +46,7 @@ def _frame_table(frame: pd.DataFrame, title: str, *, max_rows: int = 12) -> Tabl
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
     for row in frame.head(max_rows).itertuples(index=False):
-        table.add_row(*(_cell(value) for value in row))
+        table.add_row(*(cell(_cell(value)) for value in row))
     if len(frame) > max_rows:
         table.caption = f"{len(frame) - max_rows:,} more rows in the HTML report"
     return table
@@ -108,14 +113,18 @@ class _Screen:
         attributes = pipeline.queue_attributes
         redrive = json.loads(attributes["RedrivePolicy"])
         table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
-        table.add_row("log bucket", f"s3://{pipeline.log_bucket} (EventBridge notifications on)")
-        table.add_row("rule pattern", json.dumps(pipeline.event_pattern))
+        table.add_row(
+            "log bucket", cell(f"s3://{pipeline.log_bucket} (EventBridge notifications on)")
+        )
+        table.add_row("rule pattern", cell(json.dumps(pipeline.event_pattern)))
         table.add_row(
             "queue",
             f"visibility timeout {attributes['VisibilityTimeout']} s, DLQ after "
             f"{redrive['maxReceiveCount']} receives",
         )
-        table.add_row("mover settings", " ".join(f"{k}={v}" for k, v in result.environment.items()))
+        table.add_row(
+            "mover settings", cell(" ".join(f"{k}={v}" for k, v in result.environment.items()))
+        )
         self.out.print(table)
 
     def _show_step_2(self, result: DemoResult) -> None:
@@ -131,7 +140,7 @@ class _Screen:
         )
         table.add_row("source buckets", formats)
         for label, text in zip(("planted", "", "", ""), _planted(result), strict=False):
-            table.add_row(label, text)
+            table.add_row(label, cell(text))
         table.add_row(
             "delivered",
             f"{result.uploaded:,} objects; {result.events_lost} of them while the bucket's "
@@ -173,8 +182,8 @@ class _Screen:
             f"{len(drain.retried_keys)} objects needed more than one attempt; "
             f"{len(drain.redelivered_keys)} were moved only after SQS redelivered them",
         )
-        facts.add_row("DLQ", f"{len(drain.dead_letters)} message(s): " + "; ".join(
-            _describe_message(body) for body in drain.dead_letters))  # fmt: skip
+        facts.add_row("DLQ", cell(f"{len(drain.dead_letters)} message(s): " + "; ".join(
+            _describe_message(body) for body in drain.dead_letters)))  # fmt: skip
         mark = _OK if proof.ok else _FAIL
         facts.add_row(
             "nothing lost",
@@ -193,7 +202,7 @@ class _Screen:
         for column in ("kind", "key", "detail"):
             table.add_column(column, overflow="fold")
         for finding in before.sorted_findings():
-            table.add_row(finding.kind.value, finding.key or "", finding.detail)
+            table.add_row(finding.kind.value, cell(finding.key or ""), cell(finding.detail))
         self.out.print(table)
         for action in result.fix_actions:
             self.out.print(f"fix: {action['action']} {action['key']} -> {action['target']}: "
@@ -207,10 +216,16 @@ class _Screen:
     def _show_step_5(self, result: DemoResult) -> None:
         sync, report = result.sync, result.report
         assert sync is not None and report is not None
-        self.out.print(Syntax(result.ddl, "sql", word_wrap=True, background_color="default"))
+        # Highlighted but never wrapped by us: lines copied from the screen (or read from a
+        # pipe) are the SQL's own lines, at any terminal width.
+        ddl = result.ddl.rstrip("\n")
+        self.out.print(
+            Syntax(ddl, "sql", background_color="default").highlight(ddl), soft_wrap=True
+        )
         self.out.print(
             f"sync: {sync.objects_downloaded:,} objects ({_mb(sync.bytes_downloaded)}) downloaded, "
-            f"{sync.ingest.parse.records:,} records in the cache {result.cache_dir}"
+            f"{sync.ingest.parse.records:,} records in the cache {result.cache_dir}",
+            markup=False,
         )
         self.out.print(_frame_table(report.frame("requests"), "Requests per day and bucket"))
         self.out.print(_frame_table(
@@ -246,7 +261,7 @@ class _Screen:
         )
         table.add_row(
             "late object",
-            Text(
+            cell(
                 f"{demo.late_key} -> raw partition {demo.late_partition} ({demo.status_after_late})"
             ),
         )
@@ -303,6 +318,28 @@ def _describe_message(body: str) -> str:
         return f"{event['source']} {event['detail-type']!r} for {event['detail']['object']['key']}"
     except (ValueError, KeyError, TypeError):
         return body[:80]
+
+
+def next_steps(result: DemoResult) -> Text:
+    """What to run next, on the demo's own cache and dates (copy-pastable commands)."""
+    assert result.dataset is not None
+    truth = result.dataset.truth
+    first, end = truth.start, truth.end  # end: the day after the last
+    last = end - timedelta(days=1)
+    cache = shlex.quote(str(result.cache_dir))
+    report = shlex.quote(str(result.config.out / "report.html"))
+    commands = (
+        f"s3logs-athena query run top-ips --cache {cache} -p start={first} -p end={end}",
+        f"s3logs-athena query run bulk-downloads --cache {cache} -p start={first} -p end={end}",
+        f"s3logs-athena report --cache {cache} --from {first} --to {last} --out {report}",
+        "s3logs-athena query list",
+    )
+    text = Text("\nNext, on the demo's cache (", style="bold")
+    text.append(f"{first} to {last}", style="bold")
+    text.append("):\n", style="bold")
+    for command in commands:
+        text.append(f"  {visible(command)}\n")
+    return text
 
 
 def _summary(result: DemoResult, seconds: float) -> Table:
@@ -364,6 +401,7 @@ def demo(buckets: int, days: int, objects_per_day: int, seed: int, out: Path) ->
     """
     from ..demo import DemoConfig, run_demo
 
+    check_writable_dir(out)
     started = time.perf_counter()
     config = DemoConfig(
         buckets=buckets, days=days, objects_per_day=objects_per_day, seed=seed, out=out
@@ -375,6 +413,7 @@ def demo(buckets: int, days: int, objects_per_day: int, seed: int, out: Path) ->
     finally:
         screen.bars.stop()
     out_console.print(_summary(result, time.perf_counter() - started))
+    out_console.print(next_steps(result), soft_wrap=True)
     proof, after = result.proof, result.check_after
     if not (proof and proof.ok and after and after.aligned):
         raise click.ClickException("the demo found a problem: see above")

@@ -8,6 +8,7 @@ on stderr as ``FILE:LINE: reason: excerpt``; the exit status is 1 if any line fa
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -20,8 +21,11 @@ import click
 
 from ..errors import InputError
 from ..fields import LOG_FIELDS, TRAILING_FIELD, ValueType
+from ..logfile import BinaryFileError, open_log, sniff_file
 from ..parser import Columns, ParseReport, iter_line_batches, parse_columns
+from .csv_output import csv_raw_option
 from .record_output import FORMATS, write_csv, write_csv_header, write_jsonl
+from .safe_text import visible
 
 STDIN = "-"
 
@@ -46,7 +50,13 @@ Times are ISO 8601 UTC ("2019-02-06T00:00:38Z"); "int" fields are JSON numbers.
 A line has 17 to 27 fields (older logs stop after the user agent or a later field);
 fields AWS adds in future are kept in trailing_fields. Quoted fields may contain raw
 quotes; CRLF line ends, non-ASCII and invalid UTF-8 (read as U+FFFD) are fine. Blank
-lines are skipped.
+lines are skipped. Gzipped files are read as they are; other binary files are refused.
+
+\b
+CSV is quoted so that any CSV reader gets the same fields back (a CR or LF inside a
+value included). A cell a spreadsheet would run as a formula (starting with = + - @,
+TAB or CR, other than a plain number or "-") is written with a leading ' (shown as
+text); --csv-raw writes values unchanged.
 
 \b
 Examples:
@@ -72,7 +82,8 @@ Examples:
     is_flag=True,
     help="Skip bad lines (still listed on stderr, with a count) and exit 0.",
 )
-def parse(files: tuple[str, ...], output_format: str, lenient: bool) -> None:
+@csv_raw_option
+def parse(files: tuple[str, ...], output_format: str, lenient: bool, csv_raw: bool) -> None:
     """Parse S3 server access log lines into records with AWS's field names.
 
     Reads each FILE in turn, or standard input when FILE is "-" or absent, and writes
@@ -87,7 +98,7 @@ def parse(files: tuple[str, ...], output_format: str, lenient: bool) -> None:
             write_csv_header(out)
         for source in sources:
             with _open(source) as stream:
-                total.merge(_parse_one(stream, _display_name(source), out, output_format))
+                total.merge(_parse_one(stream, _display_name(source), out, output_format, csv_raw))
     _summarize(total, lenient)
 
 
@@ -103,6 +114,8 @@ def _check_readable(sources: list[str]) -> None:
             raise InputError(f"{source}: is a directory; pass the log files in it")
         if not os.access(path, os.R_OK):
             raise InputError(f"{source}: permission denied")
+        if sniff_file(path) == "binary":
+            raise BinaryFileError(source)
 
 
 def _display_name(source: str) -> str:
@@ -111,15 +124,16 @@ def _display_name(source: str) -> str:
 
 @contextmanager
 def _open(source: str) -> Iterator[IO[bytes]]:
+    """The file's log text: gunzipped if gzip, refused if other binary data."""
     if source == STDIN:
-        yield sys.stdin.buffer
+        yield open_log(sys.stdin.buffer, _display_name(source))
         return
     try:
         stream = Path(source).open("rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise InputError(f"{source}: {exc.strerror}") from None
     with stream:
-        yield stream
+        yield open_log(stream, source)
 
 
 @contextmanager
@@ -138,9 +152,13 @@ def _stdout_text() -> Iterator[IO[str]]:
         out.detach()
 
 
-def _parse_one(stream: IO[bytes], name: str, out: IO[str], output_format: str) -> ParseReport:
+def _parse_one(
+    stream: IO[bytes], name: str, out: IO[str], output_format: str, csv_raw: bool
+) -> ParseReport:
     report = ParseReport(source=name)
-    write: Callable[[Columns, IO[str]], None] = write_csv if output_format == "csv" else write_jsonl
+    write: Callable[[Columns, IO[str]], None] = (
+        functools.partial(write_csv, raw=csv_raw) if output_format == "csv" else write_jsonl
+    )
     number = 1
     for batch in iter_line_batches(stream):
         # Lenient here so that a batch goes on past a bad line (the exit status says whether
@@ -151,7 +169,7 @@ def _parse_one(stream: IO[bytes], name: str, out: IO[str], output_format: str) -
         )
         number += len(batch)
         for error in batch_report.examples:
-            click.echo(str(error), err=True)
+            click.echo(visible(error), err=True)
         write(columns, out)
         report.merge(batch_report)
     return report

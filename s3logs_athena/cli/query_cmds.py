@@ -10,20 +10,25 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import shlex
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from ..templates.catalog import (
     CATEGORIES,
+    QueryTemplate,
     describe_params,
     get_template,
     list_templates,
     render_template,
 )
-from .template_options import dialect_option, param_option
+from .output import echo_json, format_option
+from .safe_text import cell, visible
+from .template_options import dialect_option, param_option, template_name_argument
 
 __all__ = ["EXTRA_COMMANDS", "query"]
 
@@ -72,47 +77,95 @@ def query() -> None:
     """
 
 
+def _param_json(template: QueryTemplate) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": param.name,
+            "type": param.type,
+            "choices": list(param.choices),
+            "default": param.default,
+            "required": param.required,
+            "minimum": param.minimum,
+            "maximum": param.maximum,
+            "common": param.common,
+            "help": param.help,
+        }
+        for param in template.params
+    ]
+
+
+def template_json(template: QueryTemplate, *, full: bool) -> dict[str, Any]:
+    """A template as JSON: what ``query list`` shows, and with ``full`` all ``query show``
+    shows (parameters, constraints, columns, example, the jinja SQL)."""
+    document: dict[str, Any] = {
+        "name": template.name,
+        "category": template.category,
+        "title": template.title,
+    }
+    if full:
+        document.update(
+            description=template.description,
+            params=_param_json(template),
+            one_of=[list(group) for group in template.one_of],
+            at_most_one_of=[list(group) for group in template.at_most_one_of],
+            columns=list(template.columns),
+            example={key: str(value) for key, value in template.example.items()},
+            source=template.source.strip(),
+        )
+    return document
+
+
 @query.command("list")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this category.")
-def list_command(category: str | None) -> None:
+@format_option("table", "json", help="json: a list of {name, category, title}.")
+def list_command(category: str | None, output: str) -> None:
     """List the query templates: name, category, description."""
+    templates = list_templates(category)
+    if output == "json":
+        echo_json([template_json(template, full=False) for template in templates])
+        return
     table = Table(show_lines=False, expand=False)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("category", no_wrap=True)
     table.add_column("description")
-    for template in list_templates(category):
-        table.add_row(template.name, template.category, template.title)
+    for template in templates:
+        table.add_row(cell(template.name), cell(template.category), cell(template.title))
     Console().print(table)
 
 
 @query.command("show")
-@click.argument("name")
-def show_command(name: str) -> None:
+@template_name_argument
+@format_option("table", "json", help="json: every field of the template, its SQL included.")
+def show_command(name: str, output: str) -> None:
     """Show a template's parameters, output columns and SQL."""
     template = get_template(name)
-    console = Console()
-    console.print(f"[bold]{template.name}[/bold] ({template.category}): {template.title}")
-    console.print(template.description, highlight=False)
+    if output == "json":
+        echo_json(template_json(template, full=True))
+        return
+    console = Console(highlight=False)
+    heading = Text(template.name, style="bold")
+    console.print(heading.append(visible(f" ({template.category}): {template.title}"), style=""))
+    console.print(Text(template.description))  # ours, multi-line: text, not markup
     console.print()
     table = Table(title="Parameters", title_justify="left")
     for column in ("name", "type", "default", "required", "help"):
         table.add_column(column, no_wrap=column in ("name", "type"))
     for row in describe_params(template.params):
-        table.add_row(*row.values())
+        table.add_row(*(cell(value) for value in row.values()))
     console.print(table)
     constraints = [f"exactly one of {', '.join(g)}" for g in template.one_of]
     constraints += [f"at most one of {', '.join(g)}" for g in template.at_most_one_of]
     if constraints:
-        console.print("Give " + "; ".join(constraints) + ".", highlight=False)
-    console.print(f"Columns: {', '.join(template.columns)}", highlight=False)
+        console.print(cell("Give " + "; ".join(constraints) + "."))
+    console.print(cell(f"Columns: {', '.join(template.columns)}"))
     example = " ".join(f"-p {shlex.quote(f'{k}={v}')}" for k, v in template.example.items())
-    console.print(f"Example: s3logs-athena query render {template.name} {example}", highlight=False)
+    console.print(cell(f"Example: s3logs-athena query render {template.name} {example}"))
     console.print()
     console.print(Syntax(template.source.strip(), "sql+jinja", word_wrap=True))
 
 
 @query.command("render")
-@click.argument("name")
+@template_name_argument
 @param_option
 @dialect_option
 def render_command(name: str, params: dict[str, str], dialect: str) -> None:

@@ -4,11 +4,14 @@ Both formats use our field names (:data:`~s3logs_athena.fields.FIELD_NAMES`) in 
 Request times are ISO 8601 UTC with a ``Z``; status, byte counts and times are numbers;
 absent values are ``null`` in JSON and empty cells in CSV. Functions take the typed columns
 of :func:`~s3logs_athena.parser.parse_columns` so a stream is written a batch at a time.
+
+CSV goes through :class:`~s3logs_athena.cli.csv_output.CsvWriter`: quoted so any CSV reader
+gets the same fields back, and with cells a spreadsheet would run as formulas neutralized
+unless ``raw``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +20,7 @@ from typing import IO, Any
 from ..fields import FIELD_NAMES, TRAILING_FIELD, ValueType
 from ..fields import field as field_named
 from ..parser import Columns
+from .csv_output import CsvWriter
 
 __all__ = ["FORMATS", "iso_utc", "json_lines", "write_csv", "write_csv_header", "write_jsonl"]
 
@@ -59,11 +63,11 @@ def write_jsonl(columns: Columns, out: IO[str]) -> None:
 
 
 def write_csv_header(out: IO[str]) -> None:
-    csv.writer(out, lineterminator="\n").writerow(FIELD_NAMES)
+    CsvWriter(out).writerow(FIELD_NAMES)
 
 
-def write_csv(columns: Columns, out: IO[str]) -> None:
-    """CSV rows (RFC 4180 quoting; ``None`` as an empty cell), after
-    :func:`write_csv_header`. ``out`` must be opened with ``newline=""``."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(zip(*_with_text_times(columns), strict=True))
+def write_csv(columns: Columns, out: IO[str], *, raw: bool = False) -> None:
+    """CSV rows (RFC 4180 quoting, a lone CR included; ``None`` as an empty cell), after
+    :func:`write_csv_header`; formula-like cells neutralized unless ``raw``. ``out`` must be
+    opened with ``newline=""``."""
+    CsvWriter(out, raw=raw).write_columns(_with_text_times(columns))

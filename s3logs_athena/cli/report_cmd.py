@@ -1,4 +1,8 @@
-"""``s3logs-athena report``: the report's queries on DuckDB or Athena, as one HTML file."""
+"""``s3logs-athena report``: the report's queries on DuckDB or Athena, as one HTML file.
+
+``--out`` is checked before any query runs, and the file is written whole (a temporary file
+renamed into place): an interrupted run leaves the previous report, or none.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from .aws_options import AwsOptions
-from .cache_cmds import parse_day
+from .aws_options import AwsOptions, aws_options
 from .cost_options import CostSettings, cost_options, guard_report
+from .days import DAY_FORMS, parse_day_range
+from .paths import atomic_path, check_writable_file
+from .safe_text import cell, visible
 from .template_options import engine_location_options
 
 if TYPE_CHECKING:
+    from ..engines import Engine
     from ..report.data import ReportData, ReportOptions
 
 _stderr = Console(stderr=True, soft_wrap=True)
@@ -30,12 +37,15 @@ def print_summary(data: ReportData, console: Console) -> None:
     """The report's headline figures as a two-column table."""
     table = Table(show_header=False, title="Report summary", title_justify="left")
     for label, value in data.summary().items():
-        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
+        table.add_row(cell(label), cell(f"{value:,}" if isinstance(value, int) else value))
     console.print(table)
 
 
-def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
-    """Run the report's queries with a progress bar on ``console``."""
+def run_with_progress(
+    options: ReportOptions, console: Console, engine: Engine | None = None
+) -> ReportData:
+    """Run the report's queries (on ``engine``, else the options' engine) with a progress
+    bar on ``console``."""
     from ..report.data import run_report
 
     with Progress(
@@ -51,7 +61,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, description=name, completed=done, total=total)
 
-        return run_report(options, progress=progress)
+        return run_report(options, progress=progress, engine=engine)
 
 
 @click.command()
@@ -62,7 +72,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
     show_default=True,
     help="duckdb: the local cache; athena: the table, through pyathena.",
 )
-@click.option("--from", "start", required=True, help="First day (UTC): YYYY-MM-DD, -Nd, today.")
+@click.option("--from", "start", required=True, help=f"First day: {DAY_FORMS}.")
 @click.option("--to", "end", required=True, help="Last day (UTC), inclusive.")
 @click.option(
     "--buckets", default=None, help="Comma-separated source buckets [default: every bucket]."
@@ -117,6 +127,7 @@ def run_with_progress(options: ReportOptions, console: Console) -> ReportData:
     show_default=True,
     help="A principal whose requests are at least this share deletions is unusual.",
 )
+@aws_options
 def report(
     engine: str,
     start: str,
@@ -126,7 +137,6 @@ def report(
     cache_dir: Path | None,
     workgroup: str | None,
     output_location: str | None,
-    region: str | None,
     reuse_minutes: int | None,
     database: str | None,
     table: str | None,
@@ -137,6 +147,7 @@ def report(
     bulk_min_bytes: str | None,
     burst_min: int,
     deletion_share: float,
+    aws: AwsOptions,
 ) -> None:
     """Write an HTML report of a range of days: requests and errors per day and bucket,
     egress, top requesters and addresses, and the incident findings (bulk downloads,
@@ -145,22 +156,23 @@ def report(
     DuckDB reads the local cache (fill it with `s3logs-athena sync`; sync one day more on
     each side, as records arrive in the next day's partition); Athena queries the table.
     """
+    from ..engines import make_engine
     from ..report.data import ReportOptions
 
     bucket_list = tuple(b.strip() for b in buckets.split(",") if b.strip()) if buckets else None
     if buckets is not None and not bucket_list:
         raise click.BadParameter("give at least one bucket name", param_hint="--buckets")
-    if out.is_dir():
-        raise click.BadParameter(f"{out} is a directory: give a file name", param_hint="--out")
+    first, last = parse_day_range(start, end)
+    check_writable_file(out)
     options = ReportOptions(
-        start=parse_day(start, "--from"),
-        end=parse_day(end, "--to"),
+        start=first,
+        end=last,
         buckets=bucket_list,
         engine=engine,
         cache_dir=cache_dir,
         workgroup=workgroup,
         output_location=output_location,
-        region=region,
+        region=aws.region,
         reuse_minutes=reuse_minutes,
         database=database,
         table=table,
@@ -172,11 +184,35 @@ def report(
         unusual_deletion_share=deletion_share,
     )
     # Cost guard (Athena, with --max-bytes/--location): the whole report against the limit.
-    estimates = guard_report(options, cost_settings, AwsOptions(region=region))
-    data = run_with_progress(options, _stderr)
+    estimates = guard_report(options, cost_settings, aws)
+    engine_runner = make_engine(
+        engine,
+        cache_dir=cache_dir,
+        workgroup=workgroup,
+        output_location=output_location,
+        region=aws.region,
+        profile=aws.profile,
+        endpoint_url=aws.endpoint_url,
+        reuse_minutes=reuse_minutes,
+    )
+    try:
+        data = run_with_progress(options, _stderr, engine_runner)
+    finally:
+        close = getattr(engine_runner, "close", None)
+        if close is not None:
+            close()
     data.estimates.update(estimates)
-    path = data.write_html(out)
+    with atomic_path(out) as temporary:
+        data.write_html(temporary)
     print_summary(data, _stderr)
+    if engine == "duckdb" and not data.summary().get("requests"):
+        from ..cache import default_cache_dir
+        from ..cache.contents import cache_contents
+
+        holds = cache_contents(cache_dir or default_cache_dir()).describe()
+        _stderr.print(
+            f"No requests from {first} to {last}: {visible(holds)}.", markup=False, highlight=False
+        )
     scanned = f", {data.bytes_scanned:,} bytes scanned"
     cost = f", est. cost ${data.cost_usd:.4f}" if engine == "athena" else ""
     _stderr.print(
@@ -184,4 +220,4 @@ def report(
         markup=False,
         highlight=False,
     )
-    click.echo(str(path))
+    click.echo(visible(out))

@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
-__all__ = ["dialect_option", "engine_location_options", "param_option", "parse_param_pairs"]
+__all__ = [
+    "dialect_option",
+    "engine_location_options",
+    "param_option",
+    "parse_param_pairs",
+    "template_name_argument",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +50,58 @@ def _collect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...])
     return parse_param_pairs(value)
 
 
+def complete_template_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion: the template names starting with what was typed."""
+    from ..templates.catalog import list_templates
+
+    return [
+        CompletionItem(template.name, help=template.title)
+        for template in list_templates()
+        if template.name.startswith(incomplete)
+    ]
+
+
+def complete_param_keys(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion for ``-p``: ``KEY=`` for the parameters of the template named on the
+    command line (not yet given), or the choices of ``KEY=`` once the key is typed."""
+    from ..errors import S3LogsError
+    from ..templates.catalog import get_template
+
+    # While the option's value is being typed, click leaves the template's name unparsed.
+    name = ctx.params.get("name") or next(iter(ctx.args), None)
+    if not name:
+        return []
+    try:
+        template = get_template(str(name))
+    except S3LogsError:
+        return []
+    key, sep, value = incomplete.partition("=")
+    if sep:
+        for candidate in template.params:
+            if candidate.name == key:
+                return [
+                    CompletionItem(f"{key}={choice}")
+                    for choice in candidate.choices
+                    if choice.startswith(value)
+                ]
+        return []
+    given = {pair.partition("=")[0] for pair in ctx.params.get("params") or ()}
+    return [
+        CompletionItem(f"{candidate.name}=", help=candidate.help)
+        for candidate in template.params
+        if candidate.name.startswith(key) and candidate.name not in given
+    ]
+
+
+def template_name_argument(function: F) -> F:
+    """Add the ``NAME`` argument (a query template; the shell completes it)."""
+    return click.argument("name", shell_complete=complete_template_names)(function)
+
+
 def param_option(function: F) -> F:
     """Add ``--param/-p KEY=VALUE`` (repeatable); the command receives ``params: dict``."""
     return click.option(
@@ -52,6 +111,7 @@ def param_option(function: F) -> F:
         multiple=True,
         metavar="KEY=VALUE",
         callback=_collect,
+        shell_complete=complete_param_keys,
         help="A template parameter, e.g. -p start=-7d -p buckets=a,b (repeatable; "
         "'query show NAME' lists them).",
     )(function)
@@ -78,14 +138,15 @@ _ENGINE_LOCATION_OPTIONS = (
         "[default: $S3LOGS_ATHENA_CACHE or ~/.cache/s3logs-athena].",
     ),
     click.option(
-        "--workgroup", default=None, help="Athena workgroup [env S3LOGS_ATHENA_WORKGROUP]."
+        "--workgroup",
+        default=None,
+        help="Athena workgroup [default: $S3LOGS_ATHENA_WORKGROUP, then primary].",
     ),
     click.option(
         "--output-location",
         default=None,
         help="Athena results s3:// URI [env S3LOGS_ATHENA_OUTPUT].",
     ),
-    click.option("--region", default=None, help="Athena region [default: AWS config]."),
     click.option(
         "--reuse-minutes",
         type=click.IntRange(1, 10080),
@@ -97,7 +158,8 @@ _ENGINE_LOCATION_OPTIONS = (
 
 def engine_location_options(function: F) -> F:
     """Add where each engine reads: ``--cache`` (DuckDB) and ``--workgroup``,
-    ``--output-location``, ``--region``, ``--reuse-minutes`` (Athena)."""
+    ``--output-location``, ``--reuse-minutes`` (Athena). How Athena is reached
+    (``--region/--profile/--endpoint-url``) comes from :func:`.aws_options.aws_options`."""
     for option in reversed(_ENGINE_LOCATION_OPTIONS):
         function = option(function)
     return function

@@ -38,8 +38,11 @@ def make_engine(
     output_location: str | None = None,
     region: str | None = None,
     reuse_minutes: int | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
 ) -> Engine:
-    """An engine by name; options that do not apply to it are ignored."""
+    """An engine by name; options that do not apply to it are ignored (``region``,
+    ``profile`` and ``endpoint_url`` say how Athena is reached)."""
     if name == "duckdb":
         from .duckdb import DuckDBEngine
 
@@ -52,5 +55,7 @@ def make_engine(
             output_location=output_location,
             region=region,
             reuse_minutes=reuse_minutes,
+            profile=profile,
+            endpoint_url=endpoint_url,
         )
     raise InputError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")

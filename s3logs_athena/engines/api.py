@@ -33,6 +33,8 @@ def execute_sql(
     output_location: str | None = None,
     region: str | None = None,
     reuse_minutes: int | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
 ) -> QueryResult:
     """Run one Athena ``SELECT`` on ``engine`` and return the full :class:`QueryResult`."""
     runner = make_engine(
@@ -42,6 +44,8 @@ def execute_sql(
         output_location=output_location,
         region=region,
         reuse_minutes=reuse_minutes,
+        profile=profile,
+        endpoint_url=endpoint_url,
     )
     try:
         return runner.run(sql, parameters)
@@ -61,6 +65,8 @@ def execute_query(
     output_location: str | None = None,
     region: str | None = None,
     reuse_minutes: int | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
 ) -> QueryResult:
     """Render template ``name`` with ``params`` (Athena SQL) and run it on ``engine``."""
     from ..templates.catalog import render_template
@@ -75,6 +81,8 @@ def execute_query(
         output_location=output_location,
         region=region,
         reuse_minutes=reuse_minutes,
+        profile=profile,
+        endpoint_url=endpoint_url,
     )
 
 
@@ -93,6 +101,8 @@ def run_query(
     output_location: str | None = None,
     region: str | None = None,
     reuse_minutes: int | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
 ) -> pd.DataFrame:
     """Run query template ``name`` on ``engine`` (``"duckdb"``: the local cache; ``"athena"``)
     and return its rows, with engine, SQL, run time, data scanned and cost in ``df.attrs``."""
@@ -105,4 +115,6 @@ def run_query(
         output_location=output_location,
         region=region,
         reuse_minutes=reuse_minutes,
+        profile=profile,
+        endpoint_url=endpoint_url,
     ).attach()

@@ -5,8 +5,10 @@ Settings, first found wins:
 * workgroup: the ``workgroup`` argument, ``$S3LOGS_ATHENA_WORKGROUP``, pyathena's own
   ``$AWS_ATHENA_WORK_GROUP``, else Athena's ``primary``;
 * result location: ``output_location``, ``$S3LOGS_ATHENA_OUTPUT``, ``$AWS_ATHENA_S3_STAGING_DIR``,
-  else the workgroup's configured location;
-* region: ``region``, ``$AWS_REGION``/``$AWS_DEFAULT_REGION``, else the AWS config profile's.
+  else the workgroup's configured location (none configured: a :class:`ConfigError` that
+  says how to give one);
+* region: ``region``, ``$AWS_REGION``/``$AWS_DEFAULT_REGION``, else the AWS config profile's;
+* ``profile`` and ``endpoint_url``: as boto3 finds them unless given.
 
 Result reuse (``reuse_minutes``) lets Athena answer from a result of the same query younger
 than that many minutes; the result says whether it did (and then the query cost nothing).
@@ -25,12 +27,15 @@ import pyarrow as pa
 
 from ..errors import AwsError, ConfigError, QueryError
 from ..layout import DEFAULT_DATABASE
+from ..table.apply import RESULT_LOCATION_HINT
 from .result import QueryResult, athena_cost_usd, frame_from_arrow
 
-__all__ = ["OUTPUT_ENV", "WORKGROUP_ENV", "AthenaEngine", "arrow_type"]
+__all__ = ["DEFAULT_WORKGROUP", "OUTPUT_ENV", "WORKGROUP_ENV", "AthenaEngine", "arrow_type"]
 
 WORKGROUP_ENV = "S3LOGS_ATHENA_WORKGROUP"
 OUTPUT_ENV = "S3LOGS_ATHENA_OUTPUT"
+#: Athena's own default workgroup, used when none is named.
+DEFAULT_WORKGROUP = "primary"
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -76,10 +81,17 @@ class AthenaEngine:
         database: str = DEFAULT_DATABASE,
         reuse_minutes: int | None = None,
         poll_interval: float = 1.0,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         self.workgroup = _first(
-            workgroup, os.environ.get(WORKGROUP_ENV), os.environ.get("AWS_ATHENA_WORK_GROUP")
+            workgroup,
+            os.environ.get(WORKGROUP_ENV),
+            os.environ.get("AWS_ATHENA_WORK_GROUP"),
+            DEFAULT_WORKGROUP,
         )
+        self.profile = profile
+        self.endpoint_url = endpoint_url
         self.output_location = _first(
             output_location, os.environ.get(OUTPUT_ENV), os.environ.get("AWS_ATHENA_S3_STAGING_DIR")
         )
@@ -104,6 +116,10 @@ class AthenaEngine:
             kwargs["s3_staging_dir"] = self.output_location
         if self.region:
             kwargs["region_name"] = self.region
+        if self.profile:
+            kwargs["profile_name"] = self.profile
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
         return pyathena.connect(**kwargs)
 
     def run(self, athena_sql: str, parameters: Sequence[Any] | None = None) -> QueryResult:
@@ -134,6 +150,12 @@ class AthenaEngine:
         except OperationalError as exc:
             raise QueryError(f"Athena could not run the query: {exc}") from None
         except DatabaseError as exc:
+            if "output location" in str(exc).lower():  # the workgroup has none configured
+                raise ConfigError(
+                    "--output-location",
+                    f"workgroup {self.workgroup!r} has no query result location. "
+                    + RESULT_LOCATION_HINT,
+                ) from None
             raise AwsError("Athena StartQueryExecution", type(exc).__name__, str(exc)) from None
         except Exception as exc:  # botocore: credentials, endpoint, region
             if type(exc).__module__.startswith("botocore"):

@@ -12,6 +12,7 @@ what it did.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,14 @@ from .retry import aws_error
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["QueueDepth", "RedriveSummary", "check_queue_urls", "queue_depth", "redrive"]
+__all__ = [
+    "QueueDepth",
+    "RedriveSummary",
+    "check_queue_urls",
+    "queue_depth",
+    "redrive",
+    "region_from_queue_url",
+]
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,20 @@ def _attributes(message: dict[str, Any]) -> dict[str, Any]:
                 entry[part] = value[part]
         kept[name] = entry
     return kept
+
+
+# https://sqs.us-east-1.amazonaws.com/..., https://sqs.cn-north-1.amazonaws.com.cn/..., and the
+# legacy https://us-east-1.queue.amazonaws.com/...
+_QUEUE_URL_REGION = re.compile(
+    r"https?://(?:sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)|([a-z]{2}(?:-[a-z]+)+-\d+)\.queue)"
+    r"\.amazonaws\.com(?:\.cn)?(?:/|$)"
+)
+
+
+def region_from_queue_url(url: str) -> str | None:
+    """The region an SQS queue URL names (``None`` for other endpoints, a moto server say)."""
+    match = _QUEUE_URL_REGION.match(url.strip())
+    return (match[1] or match[2]) if match else None
 
 
 def check_queue_urls(dlq_url: str, queue_url: str) -> None:

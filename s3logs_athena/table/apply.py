@@ -14,7 +14,20 @@ from typing import Any, Protocol
 
 from ..errors import AwsError, ConfigError, QueryError
 
-__all__ = ["AthenaConnection", "AthenaCursor", "apply_statements", "connect_athena"]
+__all__ = [
+    "RESULT_LOCATION_HINT",
+    "AthenaConnection",
+    "AthenaCursor",
+    "apply_statements",
+    "connect_athena",
+]
+
+#: What to do when Athena has nowhere to write query results.
+RESULT_LOCATION_HINT = (
+    "Athena needs a query result location: pass --output-location s3://BUCKET/PREFIX/ "
+    "(or set AWS_ATHENA_S3_STAGING_DIR), or --workgroup naming a workgroup that has one "
+    "(or set AWS_ATHENA_WORK_GROUP)"
+)
 
 
 class AthenaCursor(Protocol):
@@ -37,29 +50,33 @@ def connect_athena(
     region: str | None = None,
     workgroup: str | None = None,
     output_location: str | None = None,
+    session: Any = None,
+    endpoint_url: str | None = None,
 ) -> AthenaConnection:
     """A pyathena connection. Athena needs a place for query results: ``output_location``
-    (``s3://...``), or a ``workgroup`` that has one configured."""
+    (``s3://...``), or a ``workgroup`` that has one configured. ``session`` (a boto3 session,
+    for a profile) and ``endpoint_url`` say how to reach AWS; by default as boto3 finds it."""
     if output_location is not None and not output_location.startswith("s3://"):
         raise ConfigError(
             "--output-location", f"{output_location!r} is not an s3:// URI (s3://bucket/prefix/)"
         )
     if output_location is None and workgroup is None:
-        raise ConfigError(
-            "--output-location",
-            "Athena needs a query result location: pass --output-location s3://BUCKET/PREFIX/ "
-            "(or set AWS_ATHENA_S3_STAGING_DIR), or --workgroup naming a workgroup that has one "
-            "(or set AWS_ATHENA_WORK_GROUP)",
-        )
+        raise ConfigError("--output-location", RESULT_LOCATION_HINT)
     import botocore.exceptions  # heavy; only when applying
     import pyathena
 
+    reach: dict[str, Any] = {}
+    if session is not None:
+        reach["session"] = session
+    if endpoint_url:
+        reach["endpoint_url"] = endpoint_url
     try:
         connection: AthenaConnection = pyathena.connect(
             region_name=region,
             work_group=workgroup,
             s3_staging_dir=output_location,
             poll_interval=0.5,
+            **reach,
         )
     except botocore.exceptions.NoRegionError:
         raise ConfigError(

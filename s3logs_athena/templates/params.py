@@ -376,7 +376,15 @@ def resolve_params(
     if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
         raise ParameterError(
             "end",
-            f"the range is empty: end {end:%Y-%m-%d %H:%M:%S} is not after start "
-            f"{start:%Y-%m-%d %H:%M:%S} (end is exclusive)",
+            f"the range is empty: end {_as_typed(given.get('end'), end)} is not after start "
+            f"{_as_typed(given.get('start'), start)} (end is exclusive)",
         )
     return values
+
+
+def _as_typed(raw: object, moment: datetime) -> str:
+    """What the user typed, and the instant it means when that is not the same text."""
+    resolved = f"{moment:%Y-%m-%d %H:%M:%S}".removesuffix(" 00:00:00")
+    if isinstance(raw, str) and raw.strip() and raw.strip() != resolved:
+        return f"{raw.strip()} ({resolved})"
+    return resolved
