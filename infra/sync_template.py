@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the Glue database and table of ``infra/template.yaml`` from the DDL generator.
+"""Write the Glue database and tables of ``infra/template.yaml`` from the DDL generator.
 
     python infra/sync_template.py           # rewrite the generated block in place
     python infra/sync_template.py --check   # exit 1 if the template is out of date
@@ -11,7 +11,9 @@ location (log bucket and partition root), the projected years and the bucket pro
 (``enum`` with the listed buckets, or ``injected``). Everything between the two marker
 lines in the template is generated; do not edit it by hand. ``tests/test_infra_glue.py``
 checks that the template is up to date and that, resolved for given parameters, it equals
-``glue_table_input`` for the same :class:`~s3logs_athena.table.ddl.TableSpec`.
+``glue_table_input`` for the same :class:`~s3logs_athena.table.ddl.TableSpec`. The compacted
+table (``<TableName>_compacted`` under ``CompactedRoot``) is generated the same way from
+:func:`s3logs_athena.table.compacted.compacted_glue_table_input`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from s3logs_athena.table.compacted import compacted_glue_table_input
 from s3logs_athena.table.ddl import TableSpec, glue_table_input
 
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
@@ -31,6 +34,7 @@ END = "  # -- END generated\n"
 
 _SENTINEL_BUCKET = "sentinel-log-bucket"
 _SENTINEL_ROOT = "SentinelRoot/"
+_SENTINEL_COMPACTED_ROOT = "SentinelCompacted/"
 _LOG_BUCKET = {"Fn::If": ["CreateBucket", {"Ref": "LogBucket"}, {"Ref": "ExistingLogBucketName"}]}
 
 
@@ -40,23 +44,29 @@ def _replace(mapping: dict[str, Any], key: str, value: Any) -> None:
     mapping[key] = value
 
 
-def table_input() -> dict[str, Any]:
-    """``glue_table_input`` with the parameter-dependent values as intrinsics."""
-    spec = TableSpec(
+def _sentinel_spec() -> TableSpec:
+    return TableSpec(
         location=f"s3://{_SENTINEL_BUCKET}/{_SENTINEL_ROOT}",
         table="sentinel_table",
         buckets=("sentinel-source",),
         bucket_projection="enum",
     )
-    generated = glue_table_input(spec)
-    location = f"s3://{_SENTINEL_BUCKET}/{_SENTINEL_ROOT}"
+
+
+def _with_intrinsics(
+    generated: dict[str, Any], name: Any, root: str, root_parameter: str
+) -> dict[str, Any]:
+    """A generated TableInput with its parameter-dependent values as intrinsics: the name,
+    the location (log bucket and ``root_parameter``), the years, the bucket projection."""
+    location = f"s3://{_SENTINEL_BUCKET}/{root}"
     parameters = generated["Parameters"]
     template = parameters["storage.location.template"]
     if not template.startswith(location):
         raise SystemExit("storage.location.template no longer starts with the location")
     tail = template[len(location) :].replace("${", "${!")  # literal ${year} in Fn::Sub
+    bucket_root = "s3://${Bucket}/${" + root_parameter + "}"
 
-    _replace(generated, "Name", {"Ref": "TableName"})
+    _replace(generated, "Name", name)
     _replace(parameters, "projection.bucket.type", {"Ref": "BucketProjection"})
     _replace(
         parameters,
@@ -77,14 +87,32 @@ def table_input() -> dict[str, Any]:
     _replace(
         parameters,
         "storage.location.template",
-        {"Fn::Sub": ["s3://${Bucket}/${PartitionRoot}" + tail, {"Bucket": _LOG_BUCKET}]},
+        {"Fn::Sub": [bucket_root + tail, {"Bucket": _LOG_BUCKET}]},
     )
     _replace(
         generated["StorageDescriptor"],
         "Location",
-        {"Fn::Sub": ["s3://${Bucket}/${PartitionRoot}", {"Bucket": _LOG_BUCKET}]},
+        {"Fn::Sub": [bucket_root, {"Bucket": _LOG_BUCKET}]},
     )
     return generated
+
+
+def table_input() -> dict[str, Any]:
+    """``glue_table_input`` with the parameter-dependent values as intrinsics."""
+    return _with_intrinsics(
+        glue_table_input(_sentinel_spec()), {"Ref": "TableName"}, _SENTINEL_ROOT, "PartitionRoot"
+    )
+
+
+def compacted_table_input() -> dict[str, Any]:
+    """``compacted_glue_table_input`` with the parameter-dependent values as intrinsics."""
+    generated = compacted_glue_table_input(_sentinel_spec(), _SENTINEL_COMPACTED_ROOT)
+    return _with_intrinsics(
+        generated,
+        {"Fn::Sub": "${TableName}_compacted"},
+        _SENTINEL_COMPACTED_ROOT,
+        "CompactedRoot",
+    )
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -112,6 +140,14 @@ def generated_block() -> str:
                 "CatalogId": {"Ref": "AWS::AccountId"},
                 "DatabaseName": {"Ref": "GlueDatabase"},
                 "TableInput": table_input(),
+            },
+        },
+        "GlueCompactedTable": {
+            "Type": "AWS::Glue::Table",
+            "Properties": {
+                "CatalogId": {"Ref": "AWS::AccountId"},
+                "DatabaseName": {"Ref": "GlueDatabase"},
+                "TableInput": compacted_table_input(),
             },
         },
     }

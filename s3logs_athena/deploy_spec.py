@@ -17,11 +17,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .layout import DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN
+from .layout import DEFAULT_COMPACTED_ROOT, DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN
 
 __all__ = [
     "BATCHING_WINDOW_SECONDS",
     "BATCH_SIZE",
+    "COMPACTION_BATCH_SIZE",
+    "COMPACTION_DEAD_LETTER_QUEUE",
+    "COMPACTION_MAX_RECEIVE_COUNT",
+    "COMPACTION_QUEUE",
+    "COMPACTOR_TIMEOUT_SECONDS",
     "DEAD_LETTER_QUEUE",
     "FUNCTION_TIMEOUT_SECONDS",
     "MAXIMUM_CONCURRENCY",
@@ -29,6 +34,7 @@ __all__ = [
     "MOVE_QUEUE",
     "NONCURRENT_VERSION_DAYS",
     "QueueSpec",
+    "compactor_environment",
     "log_bucket_lifecycle",
     "mover_environment",
     "object_created_pattern",
@@ -36,17 +42,20 @@ __all__ = [
 
 
 def object_created_pattern(
-    log_bucket: str, partition_root: str = DEFAULT_PARTITION_ROOT
+    log_bucket: str,
+    partition_root: str = DEFAULT_PARTITION_ROOT,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
 ) -> dict[str, Any]:
     """The EventBridge rule's event pattern: S3 "Object Created" events of ``log_bucket``
-    whose key is *not* under the partition root, so the mover's own copies never come
-    back to it (the first of two loop guards; the mover checks the key again)."""
+    whose key is under *neither* the partition root nor the compacted root, so the mover's
+    own copies and compaction's Parquet, manifests and rejects never reach it (the first of
+    two guards; the mover checks the key again)."""
     return {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": [log_bucket]},
-            "object": {"key": [{"anything-but": {"prefix": partition_root}}]},
+            "object": {"key": [{"anything-but": {"prefix": [partition_root, compacted_root]}}]},
         },
     }
 
@@ -60,9 +69,11 @@ class QueueSpec:
     visibility_timeout: int | None = None
     sqs_managed_sse: bool = True
 
-    def attributes(self, dead_letter_arn: str | None = None) -> dict[str, str]:
+    def attributes(
+        self, dead_letter_arn: str | None = None, max_receive_count: int | None = None
+    ) -> dict[str, str]:
         """``CreateQueue`` attributes; with ``dead_letter_arn``, the redrive policy to it
-        after :data:`MAX_RECEIVE_COUNT` receives."""
+        after ``max_receive_count`` receives (:data:`MAX_RECEIVE_COUNT`, the mover's)."""
         attributes = {
             "MessageRetentionPeriod": str(self.message_retention_seconds),
             "SqsManagedSseEnabled": "true" if self.sqs_managed_sse else "false",
@@ -71,7 +82,10 @@ class QueueSpec:
             attributes["VisibilityTimeout"] = str(self.visibility_timeout)
         if dead_letter_arn is not None:
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+                {
+                    "deadLetterTargetArn": dead_letter_arn,
+                    "maxReceiveCount": max_receive_count or MAX_RECEIVE_COUNT,
+                }
             )
         return attributes
 
@@ -122,6 +136,7 @@ def mover_environment(
     source_pattern: str = DEFAULT_SOURCE_PATTERN,
     concurrency: int = 32,
     max_attempts: int = 6,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
 ) -> dict[str, str]:
     """The Lambda's environment variables as the template sets them (its parameter
     defaults are this function's defaults); :func:`s3logs_athena.mover.load_settings`
@@ -129,6 +144,49 @@ def mover_environment(
     return {
         "MOVER_PARTITION_ROOT": partition_root,
         "MOVER_SOURCE_PATTERN": source_pattern,
+        "MOVER_COMPACTED_ROOT": compacted_root,
         "MOVER_CONCURRENCY": str(concurrency),
         "MOVER_MAX_ATTEMPTS": str(max_attempts),
+    }
+
+
+# -- the scheduled compactor --------------------------------------------------------------
+
+#: The worker's timeout (one raw partition per invocation can take minutes); the queue's
+#: visibility timeout covers six of them.
+COMPACTOR_TIMEOUT_SECONDS = 900
+#: One unit (a raw partition) per invocation.
+COMPACTION_BATCH_SIZE = 1
+#: Attempts before a unit waits in the compaction DLQ (its raw objects are untouched).
+COMPACTION_MAX_RECEIVE_COUNT = 3
+COMPACTION_QUEUE = QueueSpec(message_retention_seconds=4 * 86_400, visibility_timeout=5400)
+COMPACTION_DEAD_LETTER_QUEUE = QueueSpec(message_retention_seconds=14 * 86_400)
+
+
+def compactor_environment(
+    log_bucket: str,
+    queue_url: str,
+    partition_root: str = DEFAULT_PARTITION_ROOT,
+    compacted_root: str = DEFAULT_COMPACTED_ROOT,
+    lookback_days: int = 3,
+    grace_minutes: int = 180,
+    database: str = "s3_access_logs_db",
+    table: str = "s3_access_logs",
+    workgroup: str = "s3logs-analysts",
+) -> dict[str, str]:
+    """The scheduler's environment variables as the template sets them (its parameter
+    defaults are this function's defaults; the view is applied in the analysts' workgroup,
+    whose enforced result location needs no ``COMPACTOR_ATHENA_OUTPUT``); the worker gets
+    the two roots of them.
+    :func:`s3logs_athena.table.compaction.lambda_handler.load_compactor_settings` reads them."""
+    return {
+        "COMPACTOR_LOG_BUCKET": log_bucket,
+        "COMPACTOR_PARTITION_ROOT": partition_root,
+        "COMPACTOR_COMPACTED_ROOT": compacted_root,
+        "COMPACTOR_QUEUE_URL": queue_url,
+        "COMPACTOR_LOOKBACK_DAYS": str(lookback_days),
+        "COMPACTOR_GRACE_MINUTES": str(grace_minutes),
+        "COMPACTOR_DATABASE": database,
+        "COMPACTOR_TABLE": table,
+        "COMPACTOR_WORKGROUP": workgroup,
     }

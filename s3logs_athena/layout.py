@@ -10,7 +10,10 @@ logging configuration):
   <UniqueString>``; S3 names the bucket itself.
 
 The mover moves each to ``<root>Year=YYYY/Month=MM/Day=DD/<bucket>/<file name>`` (root
-``PartitionedLogs/`` by default), the layout the Athena table projects.
+``PartitionedLogs/`` by default), the layout the Athena table projects. Compaction
+(:mod:`s3logs_athena.table.compaction`) writes Parquet under a second root
+(``CompactedLogs/`` by default) in the same ``Year=/Month=/Day=/<bucket>/`` layout; nothing
+under either root is ever a source log object, whatever its name.
 
 **Which date partitions a file.** For SimplePrefix, the date in the file name: when S3
 *delivered* the file. For PartitionedPrefix, the ``YYYY/MM/DD`` directories: with the
@@ -37,6 +40,7 @@ from datetime import UTC, date, datetime
 from .errors import InputError, KeyFormatError
 
 __all__ = [
+    "DEFAULT_COMPACTED_ROOT",
     "DEFAULT_DATABASE",
     "DEFAULT_PARTITION_ROOT",
     "DEFAULT_SOURCE_PATTERN",
@@ -48,9 +52,12 @@ __all__ = [
     "SourceKey",
     "TargetKey",
     "validate_bucket_name",
+    "validate_key_prefix",
 ]
 
 DEFAULT_PARTITION_ROOT = "PartitionedLogs/"
+#: Key prefix of the compacted (Parquet) table in the log bucket.
+DEFAULT_COMPACTED_ROOT = "CompactedLogs/"
 DEFAULT_SOURCE_PATTERN = "{bucket}/"
 #: Default Athena/Glue names of the table over the partitioned logs (AWS's docs use
 #: ``s3_access_logs_db``); the DDL generator and the query templates share them.
@@ -163,22 +170,33 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(before) + _KEY_BUCKET + re.escape(after) + _FILE_NAME)
 
 
+def validate_key_prefix(root: str, kind: str = "partition root", example: str = "") -> str:
+    """Return ``root`` if it is a usable key prefix (not empty, no leading ``/``, ends with
+    ``/``, no empty segment), else raise :class:`InputError`."""
+    example = example or DEFAULT_PARTITION_ROOT
+    if not root or root.startswith("/") or not root.endswith("/") or "//" in root:
+        raise InputError(
+            f"{kind} {root!r} must be a key prefix like {example!r} "
+            "(not empty, no leading '/', ending with '/')"
+        )
+    return root
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The partition root and the SimplePrefix source pattern of one central log bucket."""
+    """The partition root, the SimplePrefix source pattern and the compacted root of one
+    central log bucket."""
 
     partition_root: str = DEFAULT_PARTITION_ROOT
     source_pattern: str = DEFAULT_SOURCE_PATTERN
+    compacted_root: str = DEFAULT_COMPACTED_ROOT
     _simple: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _target: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         root = self.partition_root
-        if not root or root.startswith("/") or not root.endswith("/") or "//" in root:
-            raise InputError(
-                f"partition root {root!r} must be a key prefix like 'PartitionedLogs/' "
-                "(not empty, no leading '/', ending with '/')"
-            )
+        validate_key_prefix(root, "partition root", DEFAULT_PARTITION_ROOT)
+        validate_key_prefix(self.compacted_root, "compacted root", DEFAULT_COMPACTED_ROOT)
         object.__setattr__(self, "_simple", _pattern_regex(self.source_pattern))
         object.__setattr__(
             self,
@@ -192,17 +210,38 @@ class Layout:
             ),
         )
 
+    def check_roots_apart(self) -> Layout:
+        """``self``, if the partition root and the compacted root are separate prefixes
+        (what the mover and compaction need: neither may hold the other's objects), else
+        :class:`InputError`. (A layout used only to build keys need not be checked.)"""
+        root, compacted = self.partition_root, self.compacted_root
+        if root.startswith(compacted) or compacted.startswith(root):
+            raise InputError(
+                f"the partition root {root!r} and the compacted root {compacted!r} "
+                "must not contain one another: choose two separate prefixes"
+            )
+        return self
+
     # -- classification ---------------------------------------------------------------
 
     def is_partitioned(self, key: str) -> bool:
         """Whether ``key`` is under the partition root (the mover's loop guard)."""
         return key.startswith(self.partition_root)
 
+    def is_compacted(self, key: str) -> bool:
+        """Whether ``key`` is under the compacted root: compaction's Parquet objects,
+        manifests and rejects, which the mover and the checker never treat as logs."""
+        return key.startswith(self.compacted_root)
+
     def parse_source_key(self, key: str) -> SourceKey:
         """Take apart a key S3 delivered. Raises :class:`KeyFormatError` for anything else,
-        including keys already under the partition root."""
+        including keys already under the partition root or the compacted root."""
         if self.is_partitioned(key):
             raise KeyFormatError(key, f"already under the partition root {self.partition_root!r}")
+        if self.is_compacted(key):
+            raise KeyFormatError(
+                key, f"under the compacted root {self.compacted_root!r}: not a log object"
+            )
         match = _PARTITIONED.fullmatch(key)
         if match is not None:
             return SourceKey(

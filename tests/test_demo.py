@@ -62,11 +62,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory, recorder: Recorder) -> DemoRe
 
 def test_steps_run_in_order_with_progress(demo: DemoResult, recorder: Recorder) -> None:
     steps = [event for event in recorder.events if event[0] in ("started", "done")]
-    assert steps == [(kind, n) for n in range(1, 7) for kind in ("started", "done")]
+    assert steps == [(kind, n) for n in range(1, 8) for kind in ("started", "done")]
     assert ("progress", "upload") in recorder.events
     left = [value for kind, value in recorder.events if kind == "invocation"]
     assert left and left == sorted(left, reverse=True)  # the queue only ever shrank
-    assert set(demo.seconds) == set(range(1, 7))
+    assert set(demo.seconds) == set(range(1, 8))
 
 
 def test_the_event_path_is_the_deployed_one(demo: DemoResult) -> None:
@@ -189,6 +189,21 @@ def test_the_demo_report_renders_in_headless_chromium(demo: DemoResult) -> None:
     assert white < 0.95 * image.size[0] * image.size[1]
 
 
+def test_the_compaction_step_compacts_a_late_object_again(demo: DemoResult) -> None:
+    compaction = demo.compaction
+    assert compaction is not None and demo.dataset is not None
+    first, second = compaction.first, compaction.second
+    assert first.ok and first.count("compacted") > 0 and first.count("recompacted") == 0
+    assert first.totals()["records"] == demo.dataset.truth.records
+    assert compaction.status_after_late == "stale"
+    assert (second.count("recompacted"), second.count("compacted")) == (1, 0)
+    assert second.count("up_to_date") == first.count("compacted") - 1
+    assert (compaction.uncompacted_after, compaction.mismatches_after) == (0, 0)
+    scan = compaction.scan
+    assert scan.requests > 0 and scan.compacted_objects < scan.raw_objects
+    assert 0 < scan.compacted_bytes_read < scan.raw_bytes / 5
+
+
 # -- the command ----------------------------------------------------------------------------
 
 
@@ -206,8 +221,9 @@ def test_the_command_prints_each_step_and_a_summary(
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"  # put back afterwards
     assert os.environ["AWS_REGION"] == "ap-southeast-2"
     assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in os.environ
-    for number in range(1, 7):
-        assert f"Step {number}/6" in result.stdout
+    for number in range(1, 8):
+        assert f"Step {number}/7" in result.stdout
+    assert "A one-day query" in result.stdout and "1 re-compacted" in result.stdout
     assert "Mover invocations" in result.stdout and "nothing lost  ✓" in result.stdout
     assert "check again: ✓ 0 findings" in result.stdout
     assert "CREATE EXTERNAL TABLE" in result.stdout

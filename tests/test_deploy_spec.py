@@ -36,10 +36,13 @@ def template() -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize("root", ["PartitionedLogs/", "logs/by-day/"])
-def test_the_rule_pattern_is_the_templates(root: str) -> None:
-    assert template_support.rule_pattern("central-logs", root) == object_created_pattern(
-        "central-logs", root
+@pytest.mark.parametrize(
+    ("root", "compacted"),
+    [("PartitionedLogs/", "CompactedLogs/"), ("logs/by-day/", "logs/compacted/")],
+)
+def test_the_rule_pattern_is_the_templates(root: str, compacted: str) -> None:
+    assert template_support.rule_pattern("central-logs", root, compacted) == object_created_pattern(
+        "central-logs", root, compacted
     )
 
 
@@ -109,10 +112,10 @@ def test_the_mover_environment_is_the_templates(template: dict[str, Any]) -> Non
     defaults = template_support.Resolver(template).resolve(variables)
     assert {name: str(value) for name, value in defaults.items()} == mover_environment()
     given = {"PartitionRoot": "logs/p/", "SourceKeyPattern": "raw/{bucket}/",
-             "MoverConcurrency": 8, "MaxAttempts": 3}  # fmt: skip
+             "MoverConcurrency": 8, "MaxAttempts": 3, "CompactedRoot": "logs/c/"}  # fmt: skip
     resolved = template_support.Resolver(template, given).resolve(variables)
     assert {name: str(value) for name, value in resolved.items()} == mover_environment(
-        "logs/p/", "raw/{bucket}/", 8, 3
+        "logs/p/", "raw/{bucket}/", 8, 3, "logs/c/"
     )
 
 
@@ -139,3 +142,67 @@ def test_the_demo_creates_queues_with_these_attributes() -> None:
         assert json.loads(rule["EventPattern"]) == object_created_pattern("central-logs")
         (target,) = events.list_targets_by_rule(Rule=pipeline.rule_name)["Targets"]
         assert target["Arn"] == pipeline.queue_arn
+
+
+# -- the scheduled compactor ---------------------------------------------------------------
+
+
+def test_the_compaction_queues_are_the_templates(template: dict[str, Any]) -> None:
+    from s3logs_athena.deploy_spec import (
+        COMPACTION_DEAD_LETTER_QUEUE,
+        COMPACTION_MAX_RECEIVE_COUNT,
+        COMPACTION_QUEUE,
+    )
+
+    resources = template["Resources"]
+    queue = resources["CompactionQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] == COMPACTION_QUEUE.visibility_timeout
+    assert queue["MessageRetentionPeriod"] == COMPACTION_QUEUE.message_retention_seconds
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["CompactionDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": COMPACTION_MAX_RECEIVE_COUNT,
+    }
+    assert resources["CompactionDeadLetterQueue"]["Properties"] == {
+        "SqsManagedSseEnabled": True,
+        "MessageRetentionPeriod": COMPACTION_DEAD_LETTER_QUEUE.message_retention_seconds,
+    }
+
+
+def test_the_compaction_worker_is_the_templates(template: dict[str, Any]) -> None:
+    from s3logs_athena.deploy_spec import COMPACTION_BATCH_SIZE, COMPACTOR_TIMEOUT_SECONDS
+
+    worker = template["Resources"]["CompactionWorkerFunction"]["Properties"]
+    assert worker["Timeout"] == COMPACTOR_TIMEOUT_SECONDS
+    source = worker["Events"]["Queue"]["Properties"]
+    assert source["BatchSize"] == COMPACTION_BATCH_SIZE
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["Queue"] == {"Fn::GetAtt": ["CompactionQueue", "Arn"]}
+
+
+def test_the_compactor_environment_is_the_templates(template: dict[str, Any]) -> None:
+    from s3logs_athena.deploy_spec import compactor_environment
+
+    physical = {"CompactionQueue": "https://sqs/compaction", "AnalystWorkGroup": "s3logs-analysts"}
+    variables = template["Resources"]["CompactionSchedulerFunction"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    given = {"ExistingLogBucketName": "central-logs"}
+    resolved = template_support.Resolver(template, given, physical).resolve(variables)
+    assert {k: str(v) for k, v in resolved.items()} == compactor_environment(
+        "central-logs", "https://sqs/compaction"
+    )
+    given = {"ExistingLogBucketName": "central-logs", "PartitionRoot": "logs/p/",
+             "CompactedRoot": "logs/c/", "CompactionLookbackDays": 7,
+             "CompactionGraceMinutes": 60, "DatabaseName": "db", "TableName": "t"}  # fmt: skip
+    resolved = template_support.Resolver(
+        template, given, {**physical, "AnalystWorkGroup": "wg"}
+    ).resolve(variables)
+    assert {k: str(v) for k, v in resolved.items()} == compactor_environment(
+        "central-logs", "https://sqs/compaction", "logs/p/", "logs/c/", 7, 60, "db", "t", "wg"
+    )
+    worker = template["Resources"]["CompactionWorkerFunction"]["Properties"]["Environment"]
+    assert worker["Variables"] == {
+        "COMPACTOR_PARTITION_ROOT": {"Ref": "PartitionRoot"},
+        "COMPACTOR_COMPACTED_ROOT": {"Ref": "CompactedRoot"},
+    }

@@ -101,3 +101,35 @@ def test_glue_accepts_the_resolved_table() -> None:
     table = glue.get_table(DatabaseName=database, Name=table_input["Name"])["Table"]
     assert table["Parameters"]["projection.bucket.values"] == "a-b-c"
     assert [c["Name"] for c in table["PartitionKeys"]] == ["year", "month", "day", "bucket"]
+
+
+def resolved_compacted(parameters: dict[str, Any]) -> dict[str, Any]:
+    template = load_template()
+    resolver = Resolver(template, parameters, dict(PHYSICAL))
+    table = resolver.resolve(template["Resources"]["GlueCompactedTable"]["Properties"])
+    assert table["DatabaseName"] == PHYSICAL["GlueDatabase"]
+    table_input: dict[str, Any] = table["TableInput"]
+    return table_input
+
+
+@pytest.mark.parametrize(("parameters", "spec"), CASES)
+def test_the_resolved_compacted_table_equals_its_generator(
+    parameters: dict[str, Any], spec: TableSpec
+) -> None:
+    from s3logs_athena.table.compacted import compacted_glue_table_input
+
+    assert resolved_compacted(parameters) == compacted_glue_table_input(spec)
+    custom = {**parameters, "CompactedRoot": "logs/compacted/"}
+    assert resolved_compacted(custom) == compacted_glue_table_input(spec, "logs/compacted/")
+
+
+@mock_aws
+def test_glue_accepts_the_resolved_compacted_table() -> None:
+    database, _ = resolved_glue({})
+    table_input = resolved_compacted({})
+    glue = boto3.client("glue", region_name="us-east-1")
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(DatabaseName=database, TableInput=table_input)
+    table = glue.get_table(DatabaseName=database, Name="s3_access_logs_compacted")["Table"]
+    assert table["StorageDescriptor"]["Location"].endswith("/CompactedLogs/")
+    assert table["Parameters"]["projection.bucket.type"] == "injected"

@@ -309,7 +309,9 @@ def test_the_rule_pattern_excludes_the_partition_root(template: dict[str, Any]) 
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": ["my-logs"]},
-            "object": {"key": [{"anything-but": {"prefix": "Logs/Partitioned/"}}]},
+            "object": {
+                "key": [{"anything-but": {"prefix": ["Logs/Partitioned/", "CompactedLogs/"]}}]
+            },
         },
     }
 
@@ -347,6 +349,9 @@ def test_the_pattern_on_put_events() -> None:
         "PartitionedLogs/Year=2024/Month=03/Day=01/b/2024-03-01-10-11-12-ABC": False,
         "PartitionedLogs/anything": False,
         "partitionedlogs/case-matters": True,
+        "CompactedLogs/Year=2024/Month=03/Day=01/b/from-2024-03-02.parquet": False,
+        "CompactedLogs/_manifests/Year=2024/Month=03/Day=01/b/manifest.json": False,
+        "CompactedLogs/2024-03-01-10-11-12-ABC": False,  # log-like names too
     }
     for key in keys:
         body = json.loads(eventbridge_body(BUCKET, key, "e", 1))
@@ -361,3 +366,92 @@ def test_the_pattern_on_put_events() -> None:
         json.loads(m["Body"])["detail"]["object"]["key"] for m in receive_all(urls["queue"])
     }
     assert received == {key for key, routed in keys.items() if routed}
+
+
+# -- the scheduled compactor ---------------------------------------------------------------
+
+
+def test_the_compaction_queue_outlasts_six_worker_timeouts(template: dict[str, Any]) -> None:
+    queue = props(template, "CompactionQueue")
+    worker = props(template, "CompactionWorkerFunction")
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 2
+    assert worker["Events"]["Queue"]["Properties"]["FunctionResponseTypes"] == [
+        "ReportBatchItemFailures"
+    ]
+    assert worker["Layers"] == [{"Ref": "PyArrowLayerArn"}]
+    assert worker["CodeUri"] == "../build/compactor/"
+    scheduler = props(template, "CompactionSchedulerFunction")
+    assert scheduler["Events"]["Schedule"]["Properties"]["Schedule"] == {
+        "Ref": "CompactionSchedule"
+    }
+    assert "Layers" not in scheduler  # it never writes Parquet
+
+
+def test_the_compactor_handlers_named_in_the_template_exist(template: dict[str, Any]) -> None:
+    from s3logs_athena.table.compaction.lambda_handler import _KNOWN
+
+    for name in ("CompactionSchedulerFunction", "CompactionWorkerFunction"):
+        function = props(template, name)
+        module, _, attribute = function["Handler"].rpartition(".")
+        assert callable(getattr(__import__(module, fromlist=[attribute]), attribute))
+        assert set(function["Environment"]["Variables"]) <= _KNOWN
+
+
+def _statements(template: dict[str, Any], role: str) -> dict[str, Any]:
+    resolver = Resolver(
+        template,
+        {"ExistingLogBucketName": "central-logs"},
+        {
+            "CompactionQueue.Arn": "arn:queue",
+            "CompactorLogGroup.Arn": "arn:log-group",
+            "AnalystWorkGroup": "s3logs-analysts",
+            "AthenaResultsBucket.Arn": "arn:aws:s3:::results",
+        },
+    )
+    (policy,) = resolver.resolve(props(template, role))["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def test_the_worker_reads_raw_partitions_and_writes_only_under_the_compacted_root(
+    template: dict[str, Any],
+) -> None:
+    statements = _statements(template, "CompactionWorkerRole")
+    assert statements["ReadRawPartitions"]["Action"] == "s3:GetObject"
+    assert statements["ReadRawPartitions"]["Resource"] == (
+        "arn:aws:s3:::central-logs/PartitionedLogs/*"
+    )
+    writes = statements["WriteTheCompactedTable"]
+    assert writes["Resource"] == "arn:aws:s3:::central-logs/CompactedLogs/*"
+    for sid, statement in statements.items():
+        actions = _list(statement["Action"])
+        if any(a in ("s3:PutObject", "s3:DeleteObject") for a in actions):
+            assert sid == "WriteTheCompactedTable"
+        assert not any("*" in a for a in actions)
+    assert props(template, "CompactionWorkerFunction")["Role"] == {
+        "Fn::GetAtt": ["CompactionWorkerRole", "Arn"]
+    }
+
+
+def test_the_scheduler_only_lists_sends_and_applies_the_view(template: dict[str, Any]) -> None:
+    statements = _statements(template, "CompactionSchedulerRole")
+    actions = {a for s in statements.values() for a in _list(s["Action"])}
+    assert "s3:DeleteObject" not in actions and "s3:PutObject" in actions
+    assert statements["AthenaResults"]["Resource"] == "arn:aws:s3:::results/results/*"
+    assert statements["ApplyTheView"]["Resource"].endswith(":workgroup/s3logs-analysts")
+    assert statements["SendUnits"]["Resource"] == "arn:queue"
+    tables = statements["WriteTheViewToTheCatalog"]["Resource"]
+    assert tables[-1].endswith(":table/s3_access_logs_db/s3_access_logs_all")
+
+
+@mock_aws
+def test_the_compacted_roots_objects_never_reach_the_movers_queue() -> None:
+    urls = build_pipeline()
+    s3 = boto3.client("s3", region_name=REGION)
+    for key in (
+        "CompactedLogs/Year=2024/Month=03/Day=01/app/from-2024-03-02.parquet",
+        "CompactedLogs/_manifests/Year=2024/Month=03/Day=02/app/manifest.json",
+        "CompactedLogs/_rejects/Year=2024/Month=03/Day=02/app/rejects.jsonl",
+    ):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    assert receive_all(urls["queue"]) == []

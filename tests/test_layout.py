@@ -144,3 +144,37 @@ def test_valid_bucket_names(name: str) -> None:
 def test_invalid_bucket_names(name: str) -> None:
     with pytest.raises(InputError, match="invalid bucket name"):
         validate_bucket_name(name)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "CompactedLogs/2024-03-01-10-11-12-0123456789ABCDEF",  # a SimplePrefix-like name
+        "CompactedLogs/123456789012/us-east-1/b/2024/03/01/2024-03-01-10-11-12-ABC",
+        "CompactedLogs/Year=2024/Month=03/Day=01/b/from-2024-03-02.parquet",
+        "CompactedLogs/_manifests/Year=2024/Month=03/Day=01/b/manifest.json",
+    ],
+)
+def test_nothing_under_the_compacted_root_is_a_source_log(key: str) -> None:
+    layout = Layout()
+    assert layout.is_compacted(key) and not layout.is_partitioned(key)
+    with pytest.raises(KeyFormatError, match="compacted root"):
+        layout.parse_source_key(key)
+    with pytest.raises(KeyFormatError):
+        layout.classify(key)
+    with pytest.raises(KeyFormatError):
+        layout.target_key(key)
+
+
+@pytest.mark.parametrize(
+    ("root", "compacted"),
+    [("logs/", "logs/compacted/"), ("logs/partitioned/", "logs/"), ("a/", "a/"), ("a/", "/b/")],
+)
+def test_the_two_roots_must_be_separate_prefixes(root: str, compacted: str) -> None:
+    with pytest.raises(InputError):
+        Layout(partition_root=root, compacted_root=compacted).check_roots_apart()
+
+
+def test_a_compacted_root_beside_the_partition_root() -> None:
+    layout = Layout("logs/partitioned/", compacted_root="logs/compacted/").check_roots_apart()
+    assert layout.is_compacted("logs/compacted/x") and not layout.is_compacted("logs/x")

@@ -289,6 +289,15 @@ def test_keys_under_the_partition_root_are_skipped_without_a_request(s3: Any) ->
     assert calls == []
 
 
+def test_keys_under_the_compacted_root_are_skipped_without_a_request(s3: Any) -> None:
+    calls = record_calls(s3)
+    key = "CompactedLogs/2024-03-01-10-11-12-0123456789ABCDEF"  # a log-like name
+    result = move_object(s3, bucket=BUCKET, key=key, layout=LAYOUT)
+    assert result.outcome is MoveOutcome.SKIPPED and result.ok
+    assert "compacted root" in (result.error or "")
+    assert calls == []
+
+
 @pytest.mark.parametrize("key", ["notes.txt", "app/2024-13-01-00-00-00-ABC", "app/"])
 def test_keys_in_no_log_format_are_rejected_without_a_request(s3: Any, key: str) -> None:
     calls = record_calls(s3)

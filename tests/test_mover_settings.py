@@ -24,6 +24,7 @@ def test_every_variable_is_read() -> None:
         {
             "MOVER_PARTITION_ROOT": "logs/partitioned/",
             "MOVER_SOURCE_PATTERN": "incoming/{bucket}/",
+            "MOVER_COMPACTED_ROOT": "logs/compacted/",
             "MOVER_TARGET_BUCKET": "other-bucket",
             "MOVER_CONCURRENCY": "8",
             "MOVER_MAX_ATTEMPTS": "3",
@@ -33,7 +34,7 @@ def test_every_variable_is_read() -> None:
             "MOVER_METRICS_NAMESPACE": "Logs/Mover",
         }
     )
-    assert settings.layout == Layout("logs/partitioned/", "incoming/{bucket}/")
+    assert settings.layout == Layout("logs/partitioned/", "incoming/{bucket}/", "logs/compacted/")
     assert settings.target_bucket == "other-bucket"
     assert settings.concurrency == 8
     assert settings.retry.max_attempts == 3
@@ -43,6 +44,7 @@ def test_every_variable_is_read() -> None:
     assert {s.name for s in SETTINGS} == {
         "MOVER_PARTITION_ROOT",
         "MOVER_SOURCE_PATTERN",
+        "MOVER_COMPACTED_ROOT",
         "MOVER_TARGET_BUCKET",
         "MOVER_CONCURRENCY",
         "MOVER_MAX_ATTEMPTS",
@@ -58,6 +60,7 @@ def test_every_variable_is_read() -> None:
     [
         ("MOVER_PARTITION_ROOT", "/PartitionedLogs", "key prefix"),
         ("MOVER_SOURCE_PATTERN", "logs/", "{bucket}"),
+        ("MOVER_COMPACTED_ROOT", "PartitionedLogs/x/", "must not contain one another"),
         ("MOVER_TARGET_BUCKET", "Not_A_Bucket", "invalid bucket name"),
         ("MOVER_CONCURRENCY", "many", "whole number"),
         ("MOVER_CONCURRENCY", "0", "between 1 and 256"),

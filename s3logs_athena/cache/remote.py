@@ -6,6 +6,9 @@ recorded in the manifest with their ETag and size as each one lands. A rerun - a
 interruption or the next day - downloads only objects that are new or whose ETag or size
 changed, and ingests only those. Works against any S3 endpoint the client points at
 (``AWS_ENDPOINT_URL`` for a local moto server).
+
+When the bucket has a compacted table, the days it holds completely and currently come from
+it instead, one GET per compacted object (:mod:`.compacted`); the cache ends up the same.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ class SyncReport:
     bytes_downloaded: int = 0
     skipped_keys: list[str] = field(default_factory=list)
     ingest: IngestReport = field(default_factory=IngestReport)
+    #: Request days (per bucket) taken from the compacted table, the compacted objects
+    #: downloaded for them, their bytes, and the raw partitions that were not needed.
+    compacted_partitions: int = 0
+    compacted_objects_downloaded: int = 0
+    compacted_bytes_downloaded: int = 0
+    raw_partitions_skipped: int = 0
 
 
 def _aws_error(operation: str, exc: ClientError | BotoCoreError) -> AwsError:
@@ -113,6 +122,7 @@ def sync(
     workers: int = 16,
     progress: Callable[[SyncProgress], None] | None = None,
     rebuild: bool = False,
+    compacted: bool = True,
 ) -> SyncReport:
     """Download the partitions of days ``start`` to ``end`` (inclusive, delivery days) from
     ``log_bucket`` - only the given source ``buckets`` if any - and ingest them.
@@ -120,7 +130,8 @@ def sync(
     Remember that a day's records can arrive in the next day's partition: to query days
     D1..D2, sync D1 - 1 to D2 + 1 (the CLI's ``--margin-days`` does this).
     ``rebuild`` empties a cache written by another version first (its downloads are kept
-    and ingested again); else such a cache is refused.
+    and ingested again); else such a cache is refused. ``compacted``: take the days the
+    compacted table holds completely from it (when the bucket has one).
     """
     layout = layout or Layout()
     if end < start:
@@ -141,7 +152,26 @@ def sync(
         progress(SyncProgress("list", 0, len(prefixes)))
     listed = list_partition_objects(s3_client, log_bucket, prefixes)
     report.objects_listed = len(listed)
+    plan = None
+    if compacted and _has_compacted(s3_client, log_bucket, layout):
+        from .compacted import plan_compacted
+
+        plan = plan_compacted(s3_client, log_bucket, layout, start, end, listed, workers=workers)
+        report.raw_partitions_skipped = len(plan.skipped_raw)
+        listed = [o for o in listed if not _in_partitions(o.key, layout, plan.skipped_raw)]
     with CacheStore(cache_dir, rebuild=rebuild) as store:
+        if plan is not None and plan.partitions:
+            from .compacted import sync_compacted
+
+            def fetched(done: int, total: int, size: int) -> None:
+                if progress:
+                    progress(SyncProgress("compacted", done, total, size))
+
+            _, objects, size = sync_compacted(
+                s3_client, log_bucket, plan, store, workers=workers, progress=fetched
+            )
+            report.compacted_partitions = len(plan.partitions)
+            report.compacted_objects_downloaded, report.compacted_bytes_downloaded = objects, size
         raw = store.raw_dir(log_bucket)
         sources = _download_all(
             s3_client, log_bucket, listed, store, raw, layout, report, workers, progress
@@ -153,6 +183,25 @@ def sync(
 
         report.ingest = ingest_files(store, sources, progress=ingest_progress)
     return report
+
+
+def _has_compacted(s3_client: Any, log_bucket: str, layout: Layout) -> bool:
+    from ..table.compaction.keys import CompactedKeys
+
+    prefix = CompactedKeys(layout.compacted_root).manifests_root
+    try:
+        page = s3_client.list_objects_v2(Bucket=log_bucket, Prefix=prefix, MaxKeys=1)
+    except (ClientError, BotoCoreError) as exc:
+        raise _aws_error(f"ListObjectsV2 s3://{log_bucket}/{prefix}", exc) from None
+    return bool(page.get("Contents"))
+
+
+def _in_partitions(key: str, layout: Layout, partitions: set[tuple[date, str]]) -> bool:
+    try:
+        target = layout.parse_target_key(key)
+    except KeyFormatError:
+        return False
+    return (target.day, target.bucket) in partitions
 
 
 def _download_all(

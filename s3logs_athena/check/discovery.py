@@ -5,7 +5,8 @@ sub-folders instead of every key below it: each ancestor folder of the partition
 folders beside the root are source prefixes), the root, and every year, month and day folder
 of the window. What each sub-folder is depends on where it was found:
 
-* beside the root: a source prefix, listed in full later;
+* beside the root: a source prefix, listed in full later (the compacted root is not one:
+  compaction's objects are checked by :mod:`s3logs_athena.check.compaction`);
 * under the root, a year or a month: ``Year=YYYY/``, ``Month=MM/`` (01-12), ``Day=DD/`` (a
   real date) are expected, and anything else (``Month=1/``, ``Day=30/`` in February,
   ``junk/``) is a stray folder whose objects are all misplaced;
@@ -87,7 +88,9 @@ def sort_folder(
     """Record sub-folder ``child`` (a full prefix) of the discovery folder ``parent``."""
     name = child[len(parent_prefix) :]
     if parent.kind == "ancestor":
-        if not layout.partition_root.startswith(child):
+        if not layout.partition_root.startswith(child) and not child.startswith(
+            layout.compacted_root
+        ):
             found.source_prefixes.append(child)
     elif parent.kind == "root":
         if not _YEAR.fullmatch(name):

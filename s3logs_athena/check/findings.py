@@ -32,7 +32,7 @@ __all__ = [
     "partition_label",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Kind(enum.Enum):
@@ -48,6 +48,8 @@ class Kind(enum.Enum):
     UNPARSEABLE = "unparseable"
     EMPTY_OBJECT = "empty_object"
     ATHENA_MISMATCH = "athena_mismatch"
+    UNCOMPACTED = "uncompacted"
+    COMPACTION_MISMATCH = "compaction_mismatch"
     UNUSED_BUCKET_VALUE = "unused_bucket_value"
 
     @property
@@ -124,7 +126,11 @@ class CheckReport:
     deep: bool = False
     sample: int | None = None
     athena: bool = False
+    #: Whether compaction was checked (the bucket has manifests, or it was asked for).
+    compaction: bool = False
     fix: FixSummary | None = None
+    #: The day partitions found per source bucket (for the compaction check; not in JSON).
+    partition_days: dict[str, list[date]] = field(default_factory=dict)
 
     def add(
         self,
@@ -168,6 +174,7 @@ class CheckReport:
             "deep": self.deep,
             "sample": self.sample,
             "athena": self.athena,
+            "compaction": self.compaction,
             "counts": self.counts(),
             "fix": None if self.fix is None else self.fix.to_json(),
         }

@@ -13,6 +13,10 @@ and the source is deleted last. What is repaired:
 * ``duplicate`` in two partitions: the extra copy is deleted once the kept copy is verified
   identical to it.
 
+* ``uncompacted`` and ``compaction_mismatch``: the raw partition the finding names is
+  compacted again (:func:`~s3logs_athena.table.compaction.compact_partition`, what
+  ``s3logs-athena compact`` runs), after the moves, so objects just moved in are included.
+
 Before any move, a *different* object already at the target stops the repair ("left"): it
 may be the only copy of something. The mover never overwrites it either (its copy creates
 the target only if it is free), so a target written between this look and the copy makes
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any, Protocol
 
 from ..errors import AwsError, S3LogsError
@@ -36,7 +41,7 @@ from .aws import aws_errors
 from .findings import CheckReport, Finding, FixSummary, Kind
 from .scan import CheckConfig, Progress, run_check
 
-__all__ = ["MoveFunction", "check_and_fix", "fix_findings", "fixable"]
+__all__ = ["MoveFunction", "check_and_fix", "fix_findings", "fixable", "recompact"]
 
 _GONE = {"404", "NoSuchKey", "NotFound"}
 _CHUNK = 1 << 20
@@ -64,8 +69,13 @@ def _default_move() -> MoveFunction:
     return move_object
 
 
+_COMPACTION = {Kind.UNCOMPACTED, Kind.COMPACTION_MISMATCH}
+
+
 def fixable(finding: Finding) -> bool:
     """Whether ``--fix`` knows a safe repair for this finding."""
+    if finding.kind in _COMPACTION:
+        return finding.partition is not None
     if finding.key is None or finding.related is None:
         return False
     return finding.kind in {Kind.STRAGGLER, Kind.DUPLICATE, Kind.MISPLACED}
@@ -191,7 +201,7 @@ def fix_findings(
 ) -> list[dict[str, Any]]:
     """Repair the fixable findings of ``report``; one action record per finding."""
     repairs = _Repairs(s3, report.log_bucket, layout, move or _default_move())
-    todo = [f for f in report.sorted_findings() if fixable(f)]
+    todo = [f for f in report.sorted_findings() if fixable(f) and f.kind not in _COMPACTION]
     actions: list[dict[str, Any]] = []
     with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="s3logs-fix") as pool:
         for action in pool.map(repairs.repair, todo):
@@ -216,9 +226,52 @@ def check_and_fix(
     if not any(fixable(f) for f in first.findings):
         first.fix = summary
         return first
-    summary.actions = fix_findings(
-        s3, first, layout=config.layout, move=move, concurrency=config.concurrency
-    )
-    final = run_check(s3, config, row_counter=row_counter, progress=progress)
-    final.fix = summary
-    return final
+    current = first
+    if any(fixable(f) and f.kind not in _COMPACTION for f in first.findings):
+        summary.actions = fix_findings(
+            s3, first, layout=config.layout, move=move, concurrency=config.concurrency
+        )
+        current = run_check(s3, config, row_counter=row_counter, progress=progress)
+    if any(f.kind in _COMPACTION for f in current.findings):
+        # After the moves: a straggler just moved into a compacted partition is included.
+        summary.actions += recompact(s3, current, layout=config.layout)
+        current = run_check(s3, config, row_counter=row_counter, progress=progress)
+    current.fix = summary
+    return current
+
+
+def _raw_partition(label: str) -> tuple[date, str]:
+    """``Year=2024/Month=01/Day=02/app`` -> (2024-01-02, "app")."""
+    year, month, day, bucket = label.split("/", 3)
+    return (
+        date(int(year.removeprefix("Year=")), int(month.removeprefix("Month=")),
+             int(day.removeprefix("Day="))),
+        bucket,
+    )  # fmt: skip
+
+
+def recompact(
+    s3: Any, report: CheckReport, *, layout: Layout, concurrency: int = 4
+) -> list[dict[str, Any]]:
+    """Compact again every raw partition a compaction finding of ``report`` names; one
+    action record per partition."""
+    from ..table.compaction import CompactionSettings, compact_partition
+
+    labels = sorted({f.partition for f in report.findings if f.kind in _COMPACTION and f.partition})
+    settings = CompactionSettings(layout=layout)
+
+    def one(label: str) -> dict[str, Any]:
+        day, bucket = _raw_partition(label)
+        try:
+            manifest, _ = compact_partition(s3, report.log_bucket, day, bucket, settings)
+        except S3LogsError as exc:
+            outcome, detail = "failed", str(exc)
+        else:
+            outcome = "compacted"
+            detail = f"{manifest.records} records from {manifest.objects} raw objects"
+        key = settings.keys.manifest_key(day, bucket)
+        return {"action": "compact", "key": key, "target": label, "outcome": outcome,
+                "detail": detail}  # fmt: skip
+
+    with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="s3logs-recompact") as pool:
+        return list(pool.map(one, labels))

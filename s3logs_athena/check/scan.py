@@ -15,8 +15,8 @@ What is listed, and how (all listings concurrent, in one bounded thread pool):
 Objects are judged as they stream past; nothing per object is kept, so memory depends on
 the number of listings open at once, not on the number of objects. Source objects older
 than the threshold get one ``HeadObject`` of their target (straggler or duplicate?), and
-``--deep`` / ``--athena`` read objects, all in the same pool with a bounded number of tasks
-in flight. Results are applied to the report in the calling thread only.
+``--deep`` / ``--athena`` read objects, all in one pool with a bounded number of tasks in
+flight; results are applied in the calling thread. Then :mod:`.compaction` checks manifests.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ..errors import AwsError, InputError, KeyFormatError
 from ..layout import Layout, SourceKey, TargetKey
 from .athena import AthenaComparison, RowCount, RowCounter
 from .aws import aws_errors
+from .compaction import CompactionCheck, check_compaction
 from .deep import ObjectReading, read_object, reading_findings
 from .discovery import Discovered, discovery_folders, sort_folder
 from .findings import CheckReport, Kind, partition_label
@@ -91,6 +92,7 @@ class CheckConfig:
     max_open_streams: int = 64
     now: datetime | None = None
     seed: int = 0
+    compaction: CompactionCheck = field(default_factory=CompactionCheck)
 
     def __post_init__(self) -> None:
         if self.first_day > self.last_day:
@@ -206,6 +208,7 @@ class _Check:
         self._read_sample()
         self._drain()
         self._finish(found)
+        check_compaction(self.s3, self.report, self.pool, self.config)
         return self.report
 
     # -- listing ------------------------------------------------------------------------
@@ -242,6 +245,7 @@ class _Check:
             if not days:
                 del found.partitions[bucket]
         self.report.partitions = sum(len(days) for days in found.partitions.values())
+        self.report.partition_days = {b: list(days) for b, days in found.partitions.items()}
         self.report.buckets.update(found.partitions)
         return found
 
@@ -249,6 +253,8 @@ class _Check:
 
     def _loose_object(self, item: ListedObject) -> None:
         """An object seen by a delimited listing, a source prefix or a stray folder."""
+        if self.layout.is_compacted(item.key):
+            return  # compaction's own objects (a compacted root nested in a source prefix)
         if self.layout.is_partitioned(item.key):
             try:
                 target = self.layout.parse_target_key(item.key)

@@ -196,6 +196,10 @@ def sync_json(report: SyncReport, log_bucket: str, first: date, last: date) -> d
         "objects_unchanged": report.objects_unchanged,
         "bytes_downloaded": report.bytes_downloaded,
         "skipped_keys": report.skipped_keys,
+        "compacted_partitions": report.compacted_partitions,
+        "compacted_objects_downloaded": report.compacted_objects_downloaded,
+        "compacted_bytes_downloaded": report.compacted_bytes_downloaded,
+        "raw_partitions_skipped": report.raw_partitions_skipped,
     }
 
 
@@ -218,6 +222,14 @@ def sync_json(report: SyncReport, log_bucket: str, first: date, last: date) -> d
 )
 @_cache_option
 @click.option("--partition-root", default="PartitionedLogs/", show_default=True)
+@click.option(
+    "--compacted/--raw-only",
+    default=True,
+    show_default=True,
+    help="Take the days the compacted table holds completely from it (one GET per compacted "
+    "object) and only the others from raw objects; the cache is the same either way.",
+)
+@click.option("--compacted-root", default="CompactedLogs/", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True)
 @_rebuild_option
 @format_option("table", "json")
@@ -231,6 +243,8 @@ def sync(
     margin_days: int,
     cache_dir: Path | None,
     partition_root: str,
+    compacted: bool,
+    compacted_root: str,
     workers: int,
     rebuild: bool,
     output: str,
@@ -240,7 +254,8 @@ def sync(
     """Download partitions from the log bucket and ingest them into the cache.
 
     Concurrent, resumable (rerun after an interruption) and incremental: objects already
-    downloaded with the same ETag and size are skipped.
+    downloaded with the same ETag and size are skipped. Days compacted (s3logs-athena compact)
+    come from the compacted table, one GET per compacted object.
     """
     from botocore.config import Config
 
@@ -269,10 +284,11 @@ def sync(
             last,
             bucket_list,
             cache,
-            layout=Layout(partition_root),
+            layout=Layout(partition_root, compacted_root=compacted_root),
             workers=workers,
             progress=on_progress,
             rebuild=rebuild,
+            compacted=compacted,
         )
     if output == "json":
         document = sync_json(report, log_bucket, first, last)
@@ -291,6 +307,14 @@ def _print_sync(report: SyncReport, first: date, last: date) -> None:
         markup=False,
         highlight=False,
     )
+    if report.compacted_partitions:
+        _stderr.print(
+            f"compacted: {report.compacted_partitions:,} request days (per bucket) from the "
+            f"compacted table, {report.compacted_objects_downloaded:,} objects downloaded "
+            f"({report.compacted_bytes_downloaded:,} bytes); "
+            f"{report.raw_partitions_skipped:,} raw partitions not needed",
+            highlight=False,
+        )
     if report.skipped_keys:
         _stderr.print(
             Text(

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from ..layout import (
+    DEFAULT_COMPACTED_ROOT,
     DEFAULT_DATABASE,
     DEFAULT_PARTITION_ROOT,
     DEFAULT_SOURCE_PATTERN,
@@ -171,7 +172,19 @@ def _print_table(report: Any, console: Console) -> None:
 )
 @click.option("--athena-output", metavar="S3URI", help="Athena query result location.")
 @click.option("--athena-workgroup", help="Athena workgroup.")
-@click.option("--fix", is_flag=True, help="Repair stragglers, misplaced and duplicate objects.")
+@click.option(
+    "--compaction/--no-compaction",
+    default=None,
+    help="Check that closed raw partitions are compacted and match their manifests "
+    "[default: when the bucket has compaction manifests].",
+)
+@click.option("--compacted-root", default=DEFAULT_COMPACTED_ROOT, show_default=True)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Repair stragglers, misplaced and duplicate objects; compact again the raw "
+    "partitions with compaction findings.",
+)
 @click.option(
     "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -201,6 +214,8 @@ def check(
     athena_table: str | None,
     athena_output: str | None,
     athena_workgroup: str | None,
+    compaction: bool | None,
+    compacted_root: str,
     fix: bool,
     output: str,
     partition_root: str,
@@ -213,7 +228,8 @@ def check(
 
     \b
     Findings: straggler, misplaced, duplicate, unprojected, unknown_key; with --deep also
-    foreign_record, out_of_window, unparseable, empty_object; with --athena athena_mismatch.
+    foreign_record, out_of_window, unparseable, empty_object; with --athena athena_mismatch;
+    with compaction uncompacted, compaction_mismatch.
     Exit status: 0 aligned, 1 misaligned, 2 usage error.
     """
     from ..check import (
@@ -224,6 +240,7 @@ def check(
         read_projection,
     )
     from ..check.athena import PyAthenaRowCounter
+    from ..check.compaction import CompactionCheck
     from ..check.fix import check_and_fix
     from ..check.projection import split_table_name
     from ..check.scan import run_check
@@ -271,7 +288,7 @@ def check(
         log_bucket=log_bucket,
         first_day=first_day,
         last_day=last_day,
-        layout=Layout(partition_root, source_pattern),
+        layout=Layout(partition_root, source_pattern, compacted_root),
         buckets=_csv(buckets),
         projection=projection,
         older_than=parse_duration(older_than),
@@ -280,6 +297,7 @@ def check(
         deep=deep,
         sample=sample,
         concurrency=concurrency,
+        compaction=CompactionCheck(enabled=compaction),
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
     with _progress_bars(show_progress, reading=deep or athena) as bars:

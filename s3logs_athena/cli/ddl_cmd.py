@@ -1,4 +1,5 @@
-"""``s3logs-athena ddl``: print (or apply) the Athena table over the partitioned logs."""
+"""``s3logs-athena ddl``: print (or apply) the Athena table over the partitioned logs, and
+with ``--compacted`` the compacted table and the view over both."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import json
 import click
 
 from ..errors import InputError
-from ..layout import DEFAULT_DATABASE, DEFAULT_TABLE
+from ..layout import DEFAULT_COMPACTED_ROOT, DEFAULT_DATABASE, DEFAULT_TABLE
 from ..table.apply import AthenaConnection, apply_statements, connect_athena
+from ..table.compacted import (
+    compacted_alter_statements,
+    compacted_create_statement,
+    compacted_glue_table_input,
+    compacted_spec,
+)
 from ..table.ddl import (
     DEFAULT_YEARS,
     BucketProjection,
@@ -92,6 +99,19 @@ def _projection(buckets: tuple[str, ...], projection: str | None) -> BucketProje
 )
 @click.option("--with-view", is_flag=True, help="Also create the typed view <table>_typed.")
 @click.option(
+    "--compacted",
+    is_flag=True,
+    help="Also the compacted table <table>_compacted (Parquet, same projection) and the view "
+    "<table>_all over both; with --alter, update both tables' projection; with --format "
+    "glue-json, the compacted table's TableInput.",
+)
+@click.option(
+    "--compacted-root",
+    default=DEFAULT_COMPACTED_ROOT,
+    show_default=True,
+    help="Key prefix of the compacted table in the same bucket.",
+)
+@click.option(
     "--alter",
     is_flag=True,
     help="ALTER TABLE SET TBLPROPERTIES: update the bucket list / year range of a table.",
@@ -120,6 +140,8 @@ def ddl(
     years: str | None,
     output_format: str,
     with_view: bool,
+    compacted: bool,
+    compacted_root: str,
     alter: bool,
     apply: bool,
     workgroup: str | None,
@@ -130,7 +152,9 @@ def ddl(
 
     Prints CREATE DATABASE and CREATE EXTERNAL TABLE (or, with --alter, the ALTER TABLE that
     updates an existing table's bucket list and year range); --with-view adds the typed view;
-    --apply also runs them on Athena.
+    --compacted adds the compacted table and the view over both tables (printed with no day
+    compacted yet; with --apply, with the days the manifests in the bucket cover; the
+    compactor keeps it current); --apply also runs them on Athena.
 
     \b
     Examples:
@@ -157,11 +181,20 @@ def ddl(
                     f"{flag} works with SQL output only, not --format glue-json (a Glue table "
                     "is created with glue create-table / updated with glue update-table)"
                 )
-        document = {"DatabaseName": spec.database, "TableInput": glue_table_input(spec)}
+        table_input = (
+            compacted_glue_table_input(spec, compacted_root)
+            if compacted
+            else glue_table_input(spec)
+        )
+        document = {"DatabaseName": spec.database, "TableInput": table_input}
         click.echo(json.dumps(document, indent=2))
         return
 
     statements = alter_statements(spec) if alter else create_statements(spec)
+    if compacted and alter:
+        statements += compacted_alter_statements(spec, compacted_root)
+    elif compacted:
+        statements.append(compacted_create_statement(spec, compacted_root))
     if with_view:
         statements.append(view_statement(spec))
     connection = None
@@ -173,9 +206,25 @@ def ddl(
             session=aws.session(),
             endpoint_url=aws.endpoint_url,
         )
+    if compacted and not alter:
+        statements.append(_all_view(spec, compacted_root, read=apply, aws=aws))
     click.echo(render_script(statements), nl=False)
     if connection is not None:
         _apply(statements, connection)
+
+
+def _all_view(spec: TableSpec, compacted_root: str, *, read: bool, aws: AwsOptions) -> str:
+    """The view over both tables: with no day compacted, or (``read``) with the days the
+    manifests in the log bucket cover, so applying it never undoes the compactor's work."""
+    from ..layout import Layout
+    from ..table.views import Coverage, all_view_statement, read_coverage
+
+    coverage = Coverage()
+    if read:
+        layout = Layout(partition_root=spec.partition_root, compacted_root=compacted_root)
+        coverage = read_coverage(aws.client("s3"), spec.log_bucket, layout)
+    compacted_table = compacted_spec(spec, compacted_root).table
+    return all_view_statement(spec, coverage, compacted_table=compacted_table)
 
 
 def _apply(statements: list[str], connection: AthenaConnection) -> None:

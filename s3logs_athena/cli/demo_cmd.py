@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..demo import DemoResult
     from ..demo.drain import Invocation
 
+_STEPS = 7
 _OK = "[green]✓[/green]"
 _FAIL = "[bold red]✗[/bold red]"
 
@@ -84,7 +85,7 @@ class _Screen:
     # -- DemoObserver -----------------------------------------------------------------------
 
     def step_started(self, number: int, title: str) -> None:
-        self.out.rule(f"[bold]Step {number}/6[/bold]  {title}", align="left")
+        self.out.rule(f"[bold]Step {number}/{_STEPS}[/bold]  {title}", align="left")
         self.bars.start()
         self.task = self.bars.add_task(title[:28], total=None)
 
@@ -247,6 +248,45 @@ class _Screen:
         for name, path in result.written.items():
             self.out.print(f"{name:<8} {path}", markup=False, highlight=False)
 
+    def _show_step_7(self, result: DemoResult) -> None:
+        demo = result.compaction
+        assert demo is not None
+        first, second, scan = demo.first.totals(), demo.second.totals(), demo.scan
+        table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+        table.add_row(
+            "compacted",
+            f"{first['compacted']} raw partitions: {first['objects']:,} objects, "
+            f"{first['records']:,} records, {_mb(first['bytes_in'])} of text -> "
+            f"{_mb(first['bytes_out'])} of Parquet in {first['outputs']} objects",
+        )
+        table.add_row(
+            "late object",
+            cell(
+                f"{demo.late_key} -> raw partition {demo.late_partition} ({demo.status_after_late})"
+            ),
+        )
+        table.add_row(
+            "compacted again",
+            f"{second['recompacted']} re-compacted, {second['up_to_date']} up to date",
+        )
+        table.add_row(
+            "check",
+            f"{demo.uncompacted_after} uncompacted, {demo.mismatches_after} compaction_mismatch",
+        )
+        self.out.print(table)
+        scans = Table(title=f"A one-day query ({scan.day}, requests per operation)",
+                      title_justify="left", title_style="bold")  # fmt: skip
+        for column in ("table", "objects opened", "bytes read"):
+            scans.add_column(column, justify="left" if column == "table" else "right")
+        scans.add_row("raw (text)", f"{scan.raw_objects:,}", f"{scan.raw_bytes:,}")
+        ratio = scan.raw_bytes / scan.compacted_bytes_read if scan.compacted_bytes_read else 0
+        scans.add_row(
+            "compacted (Parquet)",
+            f"{scan.compacted_objects:,}",
+            f"{scan.compacted_bytes_read:,} (1/{ratio:.0f})",
+        )
+        self.out.print(scans)
+
 
 def _planted(result: DemoResult) -> list[str]:
     assert result.dataset is not None
@@ -357,6 +397,7 @@ def demo(buckets: int, days: int, objects_per_day: int, seed: int, out: Path) ->
     4. the checker finds the objects whose events were lost, and fixes them
     5. the DDL, the local cache, the report's queries on DuckDB
     6. table.sql and report.html written to --out
+    7. the closed days compacted to Parquet; a late object compacted again
     """
     from ..demo import DemoConfig, run_demo
 

@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "sync": "s3logs_athena.cli.cache_cmds:sync",
     "ingest": "s3logs_athena.cli.cache_cmds:ingest",
     "check": "s3logs_athena.cli.check_cmd:check",
+    "compact": "s3logs_athena.cli.compact_cmd:compact",
     "demo": "s3logs_athena.cli.demo_cmd:demo",
     "report": "s3logs_athena.cli.report_cmd:report",
     "doctor": "s3logs_athena.cli.doctor_cmd:doctor",

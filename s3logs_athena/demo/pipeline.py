@@ -114,12 +114,15 @@ def build_pipeline(log_bucket: str, layout: Layout | None = None) -> Pipeline:
         "QueueUrl"
     ]
     queue_arn = _arn(sqs, queue_url)
-    pattern = object_created_pattern(log_bucket, layout.partition_root)
+    pattern = object_created_pattern(log_bucket, layout.partition_root, layout.compacted_root)
     rule = "s3logs-object-created"
     events.put_rule(
         Name=rule,
         EventPattern=json.dumps(pattern),
-        Description="New log objects outside the partition root, to the mover's queue.",
+        Description=(
+            "New log objects outside the partition root and the compacted root, to the "
+            "mover's queue."
+        ),
     )
     events.put_targets(Rule=rule, Targets=[{"Id": "mover-queue", "Arn": queue_arn}])
     return Pipeline(

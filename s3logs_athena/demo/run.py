@@ -1,6 +1,6 @@
 """The whole pipeline on this machine: ``run_demo(DemoConfig(...))``.
 
-Six steps, all in-process on moto (no AWS account, no network):
+Seven steps, all in-process on moto (no AWS account, no network):
 
 1. the deployed event path (bucket, rule, queue, DLQ) from the deploy definitions;
 2. synthetic logs from :mod:`s3logs_athena.generator` uploaded as S3 would deliver them,
@@ -10,7 +10,10 @@ Six steps, all in-process on moto (no AWS account, no network):
 4. the checker finds the objects whose events were lost, fixes them, checks again;
 5. the DDL, the local cache synced from the bucket, the report's queries on DuckDB;
 6. ``table.sql``, ``table.glue.json``, ``truth.json``, ``report.html`` and the cache in
-   ``out``.
+   ``out``;
+7. compaction (:mod:`.compaction`): the closed days compacted, a late object delivered
+   after its day was compacted and compacted again, and what a one-day query reads before
+   and after.
 
 Each step reports to a :class:`DemoObserver` (the CLI draws progress bars and tables from
 it) and leaves its results in the :class:`DemoResult`.
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from ..check import CheckReport
     from ..generator import GeneratedDataset, GeneratorConfig
     from ..report.data import ReportData
+    from .compaction import CompactionDemo
     from .drain import DrainResult, FaultPlan, Invocation
     from .pipeline import Pipeline
     from .proof import BucketProof
@@ -133,6 +137,7 @@ class DemoResult:
     sync: SyncReport | None = None
     report: ReportData | None = None
     written: dict[str, Path] = field(default_factory=dict)
+    compaction: CompactionDemo | None = None
     #: Wall-clock seconds per step.
     seconds: dict[int, float] = field(default_factory=dict)
 
@@ -175,7 +180,7 @@ def _local_aws() -> Iterator[None]:
 
 
 def run_demo(config: DemoConfig, observer: DemoObserver | None = None) -> DemoResult:
-    """Run the six steps (see the module docstring) inside ``moto.mock_aws``."""
+    """Run the seven steps (see the module docstring) inside ``moto.mock_aws``."""
     from moto import mock_aws
 
     watch = observer or _Quiet()
@@ -188,6 +193,7 @@ def run_demo(config: DemoConfig, observer: DemoObserver | None = None) -> DemoRe
         (4, "Check the partitions: find what the events missed, fix it, check again", _check),
         (5, "Query: the DDL, the local cache, the report's templates on DuckDB", _query),
         (6, f"Write the DDL and the HTML report to {config.out}", _write),
+        (7, "Compact the closed days; a late object arrives and is compacted again", _compact),
     )
     with _local_aws(), mock_aws():
         for number, title, step in steps:
@@ -347,3 +353,12 @@ def _write(result: DemoResult, watch: DemoObserver) -> None:
     watch.progress("report.html", 0, None)
     report.write_html(paths["report"], title="S3 access log report (demo data)")
     result.written = {**paths, "cache": result.cache_dir}
+
+
+def _compact(result: DemoResult, watch: DemoObserver) -> None:
+    from .compaction import run_compaction_demo
+
+    pipeline, dataset = result.pipeline, result.dataset
+    assert pipeline is not None and dataset is not None
+    watch.progress("compact", 0, None)
+    result.compaction = run_compaction_demo(pipeline, dataset, result.environment)

@@ -78,16 +78,20 @@ def _pages(s3: S3Client, bucket: str, prefix: str, delimiter: bool) -> Iterator[
         raise aws_error("ListObjectsV2", exc, f"s3://{bucket}/{prefix}") from exc
 
 
-def _walk(s3: S3Client, bucket: str, prefix: str, root: str) -> Iterator[dict[str, Any]]:
-    """Every object under ``prefix`` except those under ``root``."""
+def _walk(
+    s3: S3Client, bucket: str, prefix: str, root: str, *skipped: str
+) -> Iterator[dict[str, Any]]:
+    """Every object under ``prefix`` except those under ``root`` (or another of the
+    ``skipped`` roots: the compacted table's)."""
+    roots = (root, *skipped)
     for page in _pages(s3, bucket, prefix, delimiter=True):
         yield from page.get("Contents", [])
         for common in page.get("CommonPrefixes", []):
             sub = common["Prefix"]
-            if sub.startswith(root):
+            if sub.startswith(roots):
                 continue
-            if root.startswith(sub):
-                yield from _walk(s3, bucket, sub, root)
+            if any(r.startswith(sub) for r in roots):
+                yield from _walk(s3, bucket, sub, root, *skipped)
             else:
                 for flat in _pages(s3, bucket, sub, delimiter=False):
                     yield from flat.get("Contents", [])
@@ -110,7 +114,9 @@ def find_stragglers(
     if layout.is_partitioned(prefix):
         return
     cutoff = (now or datetime.now(UTC)) - older_than
-    for item in _walk(s3, bucket, prefix, layout.partition_root):
+    if layout.is_compacted(prefix):
+        return
+    for item in _walk(s3, bucket, prefix, layout.partition_root, layout.compacted_root):
         stats.listed += 1
         if on_listed is not None:
             on_listed(stats.listed)

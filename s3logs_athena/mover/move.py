@@ -453,6 +453,12 @@ def move_object(
             target_key=key,
             error=f"already under the partition root {layout.partition_root!r} (loop guard)",
         )
+    if layout.is_compacted(key):
+        return result(
+            MoveOutcome.SKIPPED,
+            0,
+            error=f"under the compacted root {layout.compacted_root!r}: not a log object",
+        )
     try:
         if relocate_to is None:
             target_key = layout.target_key(key)

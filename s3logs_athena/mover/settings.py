@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError, InputError
-from ..layout import DEFAULT_PARTITION_ROOT, DEFAULT_SOURCE_PATTERN, Layout, validate_bucket_name
+from ..layout import (
+    DEFAULT_COMPACTED_ROOT,
+    DEFAULT_PARTITION_ROOT,
+    DEFAULT_SOURCE_PATTERN,
+    Layout,
+    validate_bucket_name,
+)
 from .retry import RetryPolicy
 
 __all__ = ["SETTINGS", "MoverSettings", "Setting", "load_settings"]
@@ -36,6 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
         DEFAULT_SOURCE_PATTERN,
         "Where SimplePrefix logs arrive, with `{bucket}` for the source bucket "
         "(e.g. `logs/{bucket}/`). PartitionedPrefix keys are recognised whatever it says.",
+    ),
+    Setting(
+        "MOVER_COMPACTED_ROOT",
+        DEFAULT_COMPACTED_ROOT,
+        "Key prefix of the compacted (Parquet) table; the EventBridge rule must exclude it, "
+        "and the mover never touches a key under it.",
     ),
     Setting(
         "MOVER_TARGET_BUCKET",
@@ -106,12 +118,17 @@ def load_settings(environ: Mapping[str, str]) -> MoverSettings:
         )
     root = environ.get("MOVER_PARTITION_ROOT", "").strip() or _DEFAULTS["MOVER_PARTITION_ROOT"]
     pattern = environ.get("MOVER_SOURCE_PATTERN", "").strip() or DEFAULT_SOURCE_PATTERN
+    compacted = environ.get("MOVER_COMPACTED_ROOT", "").strip() or _DEFAULTS["MOVER_COMPACTED_ROOT"]
     try:
         Layout(partition_root=root)
     except InputError as exc:
         raise ConfigError("MOVER_PARTITION_ROOT", str(exc)) from None
     try:
-        layout = Layout(partition_root=root, source_pattern=pattern)
+        Layout(partition_root=root, compacted_root=compacted).check_roots_apart()
+    except InputError as exc:
+        raise ConfigError("MOVER_COMPACTED_ROOT", str(exc)) from None
+    try:
+        layout = Layout(partition_root=root, source_pattern=pattern, compacted_root=compacted)
     except InputError as exc:
         raise ConfigError("MOVER_SOURCE_PATTERN", str(exc)) from None
 

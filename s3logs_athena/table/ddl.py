@@ -45,6 +45,7 @@ from ..layout import (
     Layout,
     PartitionColumn,
     validate_bucket_name,
+    validate_key_prefix,
 )
 from ..resources import resource_dir
 from ..templates.quoting import quote_identifier, sql_literal
@@ -130,7 +131,7 @@ def _split_location(location: str) -> tuple[str, str]:
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     try:
-        Layout(partition_root=prefix)
+        validate_key_prefix(prefix)
     except InputError as exc:
         raise InputError(
             f"location {location!r}: {exc}; the table's location is the partition root, "
@@ -228,8 +229,9 @@ class TableSpec:
 
     @property
     def location_template(self) -> str:
-        """Athena's ``storage.location.template``: a placeholder per partition column."""
-        return self.layout.location_template(self.location)
+        """Athena's ``storage.location.template``: a placeholder per partition column (the
+        same ``Year=/Month=/Day=/<bucket>/`` layout under any root, the compacted one too)."""
+        return Layout().location_template(self.location)
 
     @property
     def view(self) -> str:
@@ -456,3 +458,17 @@ def view_statement(spec: TableSpec) -> str:
 def render_script(statements: Sequence[str]) -> str:
     """Statements as one SQL script: each ends with ``;``, separated by a blank line."""
     return "".join(f"{statement};\n\n" for statement in statements).rstrip("\n") + "\n"
+
+
+# -- shared with the compacted table and the view over both (table.compacted, table.views) --
+
+
+def typed_view_columns() -> list[dict[str, str]]:
+    """The typed view's select list over the raw table: ``{"name", "expression"}`` per
+    typed column, then the partition columns (Trino SQL)."""
+    return _view_columns()
+
+
+def render_ddl(template: str, **values: Any) -> str:
+    """Render one of the ``ddl/`` templates (jinja2, with the quoting filters)."""
+    return _render(template, **values)

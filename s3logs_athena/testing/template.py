@@ -145,12 +145,19 @@ class Resolver:
         return out
 
 
-def rule_pattern(bucket: str, partition_root: str = "PartitionedLogs/") -> dict[str, Any]:
+def rule_pattern(
+    bucket: str, partition_root: str = "PartitionedLogs/", compacted_root: str = "CompactedLogs/"
+) -> dict[str, Any]:
     """The EventBridge rule's event pattern from ``infra/template.yaml``, resolved for an
-    existing bucket ``bucket`` and ``partition_root``."""
+    existing bucket ``bucket``, ``partition_root`` and ``compacted_root``."""
     template = load_template()
     resolver = Resolver(
-        template, {"ExistingLogBucketName": bucket, "PartitionRoot": partition_root}
+        template,
+        {
+            "ExistingLogBucketName": bucket,
+            "PartitionRoot": partition_root,
+            "CompactedRoot": compacted_root,
+        },
     )
     pattern: dict[str, Any] = resolver.resolve(
         template["Resources"]["ObjectCreatedRule"]["Properties"]["EventPattern"]
