@@ -42,6 +42,7 @@ __all__ = [
     "Shape",
     "ValueType",
     "field",
+    "plain_record_regex",
     "record_regex",
 ]
 
@@ -232,7 +233,8 @@ TRAILING_FIELD = LogField(
     view_type="varchar",
     description="Fields AWS appended after the last known one, kept verbatim (space-separated).",
     optional=True,
-    content=r".*?",
+    # The rest of the line up to its last non-space (may be empty: only spaces followed).
+    content=r"(?:[\s\S]*[^ ])?",
 )
 
 #: Every column of a parsed record, in order (the 27 AWS fields, then ``trailing_fields``).
@@ -250,34 +252,22 @@ def field(name: str) -> LogField:
     return _BY_NAME[name]
 
 
-def _field_pattern(f: LogField) -> str:
-    """The regex for one field, delimiters included, with exactly one capturing group."""
-    if f.shape is Shape.TOKEN:
-        return f"({f.content})"
-    if f.shape is Shape.WORDS:
-        # As few words as the rest of the line allows: a plain token almost always.
-        return r"([^ ]++(?: ++[^ ]++)*?)"
-    if f.shape is Shape.BRACKETED:
-        return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
-    # QUOTED: the opening quote is consumed outside the group; the value runs from quote to
-    # quote (possessively within a stretch, lazily - or greedily - across stretches) up to a
-    # closing quote after which the line still parses. A bare - matches when there is no
-    # opening quote.
-    across = "*" if f.greedy else "*?"
-    return f'"?((?<=")[^"]*+(?:"[^"]*+){across}(?=")|-)"?'
-
-
 def record_regex() -> str:
     """The regular expression for one log line (Java- and Python-compatible, full match).
 
-    It has one capturing group per entry of :data:`FIELD_NAMES`, in order.
+    It has one capturing group per entry of :data:`FIELD_NAMES`, in order. How it is built,
+    and why it looks the way it does (no repeated groups, choices made by lookaheads), is
+    :mod:`s3logs_athena.line_regex`.
     """
-    required = [f for f in LOG_FIELDS if not f.optional]
-    optional = [f for f in LOG_FIELDS if f.optional]
-    if LOG_FIELDS[: len(required)] != tuple(required):
-        raise AssertionError("optional fields must come after every required field")
-    tail = f"(?:{_SEPARATOR}({TRAILING_FIELD.content}))?"
-    for f in reversed(optional):
-        tail = f"(?:{_SEPARATOR}{_field_pattern(f)}{tail})?"
-    head = _SEPARATOR.join(_field_pattern(f) for f in required)
-    return f"{head}{tail} *+"
+    from .line_regex import build_record_regex
+
+    return build_record_regex(LOG_FIELDS, TRAILING_FIELD)
+
+
+def plain_record_regex() -> str:
+    """A faster regex for the Python parser that matches only *plain* lines (no quote inside
+    a quoted field) and splits them exactly as :func:`record_regex` does; the parser runs
+    :func:`record_regex` on the lines it rejects. Same groups."""
+    from .line_regex import build_plain_regex
+
+    return build_plain_regex(LOG_FIELDS, TRAILING_FIELD)

@@ -1,0 +1,318 @@
+"""The record regex, built from the field list: one regex for Python and for Athena's JVM.
+
+:func:`s3logs_athena.fields.record_regex` is the public entry; this module is its builder.
+
+What the regex means
+--------------------
+The line is split the way a backtracking matcher would split it with the *simple* reading of
+the format: tokens are runs of non-spaces; the requester takes as few words as the rest of
+the line allows; the request URI and referrer end at the first quote after which the rest of
+the line still parses; the user agent ends at the last such quote; a quoted field may also
+be a bare ``-`` (or ``"-``/``-"``, which S3 never writes but the first regex accepted).
+That reading is the one of the pattern ``"((?:"[^"]*)*?)"`` per quoted field and
+``[^ ]+(?: +[^ ]+)*?`` for the requester, and it is kept exactly.
+
+Why it is not written that way
+------------------------------
+``java.util.regex`` (Hive's and Trino's RegexSerDe, i.e. Athena) recurses once per
+repetition of a *group*: ``(?:"[^"]*+)*?`` over a user agent of 2,000 quotes, or the
+requester's words over a line of thousands of words, throws ``StackOverflowError`` and fails
+the whole query. And a backtracking matcher that tries every choice of every field and
+re-checks the rest of the line for each is polynomial on lines that do not match.
+
+So the regex never repeats a group: every loop is a single character class (``[\\s\\S]*?``,
+``[^ ]++``), which both engines run iteratively. A field's end is chosen by *lookaheads*, so
+that each choice is made once and committed (atomic groups), in linear time:
+
+* Whether the rest of the line parses from a position is a disjunction of *branches*: a
+  local part (a few tokens: deterministic, cheap) followed by an "exists" test (some
+  position further on where a later field can close). Each exists test is monotone: true
+  at a position means true at every earlier one.
+* The first candidate position for a field's end whose branch holds is therefore found
+  without testing the exists part at every candidate: take the first position where the
+  branch's local part matches; if its exists test fails there it fails at every later
+  position too. One lookahead per branch (a *flag*) decides whether that branch can end the
+  field at all; then a plain scan stops at the first position where the local part of a
+  branch whose flag holds matches. Flags are a small decision tree (2**k leaves for k
+  branches with an exists test: 1 for the referrer, 2 for the request URI, 3 for the
+  requester).
+
+Every lookahead scans the rest of the line at most a fixed number of times, so the line is
+decided in linear time whatever it holds, and nothing recurses per character. Both claims
+are checked on the JVM by ``tests/test_regex_jvm.py`` (and timed by
+``benchmarks/regex_jvm.py``); ``tests/test_line_regex.py`` checks that the groups equal the
+first regex's on generated lines.
+
+Portability: no ``.`` (DOTALL differs between callers; ``[\\s\\S]`` is any character in
+both engines), no ``$``/``\\Z`` (they differ; ``(?![^ ])`` is "a space or the end"), only
+fixed-length lookbehinds, atomic groups and possessive quantifiers (Java, Python 3.11+).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fields import LogField
+
+__all__ = ["build_record_regex"]
+
+#: Any character, whatever the DOTALL flag.
+ANY = r"[\s\S]"
+#: Between fields: one or more spaces, possessively (every field starts with a non-space).
+SEP = " ++"
+#: A field ends here: a space or the end of the line follows.
+FIELD_END = "(?![^ ])"
+#: A quoted field that is absent: ``-``, also ``"-`` and ``-"`` (the first regex took those).
+DASH = '(?:"-|-"?)'
+#: A word of the requester ends here (a space follows a non-space).
+WORD_END = "(?<=[^ ])"
+#: The opening and closing of a quoted field.
+QUOTE = '"'
+
+
+Atoms = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way the rest of a line can parse from a field's start.
+
+    ``local`` is matched at the position, consuming a few whole tokens (in one way at most);
+    ``exists``, if any, must then match: a monotone test that some field further on can end
+    (true at a position implies true at every earlier one where ``local`` matches). The
+    local part is kept as a sequence of atoms so that alternations can share prefixes.
+    """
+
+    local: Atoms
+    exists: str | None = None
+
+
+def _union(options: Iterable[Atoms]) -> str:
+    """A pattern that matches where one of ``options`` matches, common prefixes factored
+    out (``a b|a c`` -> ``a(?:b|c)``): the matcher tests a shared prefix once. Used where
+    any match will do (lookaheads), and where the options' atoms match in one way only."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for option in options:
+        node = trie
+        for atom in option:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        parts = list(dict.fromkeys(atom + render(child) for atom, child in node.items()))
+        parts.sort(key=lambda part: part == "")  # the empty option last
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return render(trie)
+
+
+def _merge(branches: Iterable[Branch]) -> list[Branch]:
+    """Branches with the same local part as one (their exists tests or'ed), in order."""
+    tests: dict[Atoms, list[str | None]] = {}
+    for branch in branches:
+        tests.setdefault(branch.local, []).append(branch.exists)
+    merged = []
+    for local, exists in tests.items():
+        if None in exists:
+            merged.append(Branch(local))
+        else:
+            merged.append(Branch(local, _union((e,) for e in exists if e is not None)))
+    return merged
+
+
+def _exists_ahead(opener: str, branch: Branch) -> str:
+    """Some position ahead where ``opener`` then ``branch`` matches. For a branch with an
+    exists test only its first local match needs testing (the test is monotone)."""
+    local = "".join(branch.local)
+    if branch.exists is None:
+        return f"{ANY}*?{opener}{local}"
+    return f"(?>{ANY}*?{opener}{local}){branch.exists}"
+
+
+def _first_end(opener: str, after: Sequence[Branch]) -> str:
+    """Consume up to the first position where ``opener`` followed by one of ``after``
+    holds (the lazy choice), testing each branch's exists part at most once.
+
+    A decision tree over the branches that have an exists test: a *flag* tests whether the
+    branch's first local match passes its exists test (if it fails there it fails at every
+    later match); a leaf scans for the first local match of any branch known to hold.
+    Atomic: the choice is final.
+    """
+    merged = _merge(after)
+    tested = [b for b in merged if b.exists is not None]
+    plain = [b for b in merged if b.exists is None]
+
+    def tree(known: list[Branch], rest: list[Branch]) -> str:
+        if not rest:
+            stops = [b.local for b in (*known, *plain)]
+            if not stops:
+                return "(?!)"
+            return f"{ANY}*?(?={opener}{_union(stops)})"
+        branch, later = rest[0], rest[1:]
+        # Only where the branch first matches before any branch that already holds matters.
+        bound = _union(b.local for b in (*known, *plain, branch))
+        local = "".join(branch.local)
+        flag = f"(?=(?>{ANY}*?(?={opener}{bound})){opener}{local}{branch.exists})"
+        return f"(?:{flag}{tree([*known, branch], later)}|{tree(known, later)})"
+
+    return f"(?>{tree([], tested)})"
+
+
+def _tail(optional: Sequence[LogField], trailing: LogField) -> str:
+    """The optional fields, each present only if the previous one is, then the trailing
+    text and trailing spaces: deterministic (possessive), and it always matches where a
+    space or the end of the line follows the last required field."""
+    tail = f"(?:{SEP}({trailing.content}))?"
+    for f in reversed(optional):
+        tail = f"(?:{SEP}({f.content}){tail})?"
+    return tail + " *+"
+
+
+def _token(content: str) -> str:
+    return f"(?:{content})" if "|" in content else content
+
+
+def build_record_regex(fields: Sequence[LogField], trailing: LogField) -> str:
+    """The regex for ``fields`` (required ones first, then optional tokens) and ``trailing``."""
+    from .fields import Shape
+
+    required = [f for f in fields if not f.optional]
+    optional = [f for f in fields if f.optional]
+    if tuple(fields[: len(required)]) != tuple(required):
+        raise AssertionError("optional fields must come after every required field")
+    if any(f.shape is not Shape.TOKEN for f in optional):
+        raise AssertionError("optional fields must be tokens")
+
+    # after[i]: how the rest of the line can parse right after required field i's text
+    # (None past a bracketed field, which no choice ever needs to look past).
+    after: list[list[Branch] | None] = [None for _ in required]
+    following: list[Branch] | None = [Branch((FIELD_END,))]  # optional fields always parse
+    # plain[i]: a cheap, deterministic pattern that, when it matches right after field i,
+    # proves the rest parses (its fields in their plain form, no quote inside a quoted one).
+    plain: list[str] = ["" for _ in required]
+    plain_following = FIELD_END
+    for index in reversed(range(len(required))):
+        f = required[index]
+        after[index] = following
+        plain[index] = plain_following
+        plain_following = SEP + _plain_form(f) + plain_following
+        here: list[Branch] | None
+        if f.shape is Shape.BRACKETED:
+            here = None
+        elif following is None:
+            if f.shape is not Shape.TOKEN:
+                raise AssertionError(f"{f.name}: a choice cannot precede a bracketed field")
+            here = None
+        elif f.shape is Shape.TOKEN:
+            here = [Branch((_token(f.content), *b.local), b.exists) for b in following]
+        elif f.shape is Shape.QUOTED:
+            if f.greedy and any(b.exists is not None for b in following):
+                raise AssertionError(f"{f.name}: only the last quoted field can be greedy")
+            ahead = _union((_exists_ahead(QUOTE, b),) for b in following)
+            here = _merge(
+                [Branch((QUOTE,), ahead), *(Branch((DASH, *b.local), b.exists) for b in following)]
+            )
+        else:  # WORDS
+            ahead = _union((_exists_ahead(WORD_END, b),) for b in following)
+            here = [Branch(("[^ ]++",), ahead)]
+        following = None if here is None else [Branch((SEP, *b.local), b.exists) for b in here]
+
+    parts = [_field_pattern(f, after[i], plain[i]) for i, f in enumerate(required)]
+    return SEP.join(parts) + _tail(optional, trailing)
+
+
+def _plain_form(f: LogField) -> str:
+    """The field as it nearly always is: one word, a quoted text without quotes, or -."""
+    from .fields import Shape
+
+    if f.shape is Shape.TOKEN:
+        return _token(f.content)
+    if f.shape is Shape.WORDS:
+        return "[^ ]++"
+    if f.shape is Shape.BRACKETED:
+        return r"(?:\[[^\]]*+\]|-)"
+    return '(?:"[^"]*+"|-)'
+
+
+def _field_pattern(f: LogField, after: list[Branch] | None, plain_after: str) -> str:
+    """One required field, delimiters included, with exactly one capturing group.
+
+    A field with a choice first tries the *plain* reading: if the rest of the line after
+    its first candidate end is plain (``plain_after``), a parse from there exists, so that
+    first candidate is the answer; only other lines need the decision tree.
+    """
+    from .fields import Shape
+
+    if f.shape in (Shape.WORDS, Shape.QUOTED) and after is None:
+        raise AssertionError(f"{f.name}: a choice cannot precede a bracketed field")
+    after = after or []
+    if f.shape is Shape.TOKEN:
+        return f"({f.content})"
+    if f.shape is Shape.BRACKETED:
+        # [ ... ] up to the first ], or - ; the bracket is consumed outside the group.
+        return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
+    if f.shape is Shape.WORDS:
+        return f"([^ ]++(?>(?={plain_after})|{_first_end(WORD_END, after)}))"
+    # QUOTED: the opening quote is consumed outside the group, then the value up to the
+    # chosen closing quote (consumed after the group); a bare - when there is none.
+    if f.greedy:
+        if plain_after != FIELD_END:
+            raise AssertionError(f"{f.name}: only the last required field can be greedy")
+        # The last quote that ends a field; plainly, the next one when no quote follows it.
+        value = (
+            f'(?>[^"]*+(?="{FIELD_END}[^"]*+(?!{ANY}))'
+            f"|{ANY}*(?={QUOTE}{_union(b.local for b in after)}))"
+        )
+    else:
+        value = f'(?>[^"]*+(?="{plain_after})|{_first_end(QUOTE, after)})'
+    return f'"?((?<="){value}|-)"?'
+
+
+def build_plain_regex(fields: Sequence[LogField], trailing: LogField) -> str:
+    """A faster regex for the lines nearly every log holds, for the Python parser.
+
+    It matches only *plain* lines - no quote inside a quoted field, no quote after the user
+    agent - and splits them exactly as :func:`build_record_regex`'s regex does; any other line
+    it rejects (the parser then runs the full regex). Every field is read in one way only
+    (atomic groups, possessive loops), so it is linear and a match is *the* parse, and:
+
+    * the requester extends word by word only while the next words cannot start the rest
+      of a record (a request id, an operation, a key, then ``"`` or ``-``): the full regex
+      cannot end it earlier either, and it ends it here because the rest parses;
+    * a quoted field ends at the next quote: the first quote is the full regex's first
+      candidate, and the rest parses from it;
+    * the user agent ends at a quote after which the line holds no quote at all, so it is
+      the last quote that ends a field, the full regex's (greedy) choice;
+    * the request time takes the first reading the full regex tries (``[...]``).
+    """
+    from .fields import Shape
+
+    required = [f for f in fields if not f.optional]
+    optional = [f for f in fields if f.optional]
+    parts = []
+    for index, f in enumerate(required):
+        if f.shape is Shape.TOKEN:
+            parts.append(f"({f.content})")
+        elif f.shape is Shape.BRACKETED:
+            parts.append(r"(?>\[?((?<=\[)[^\]]*+(?=\])|-)\]?)")
+        elif f.shape is Shape.WORDS:
+            ahead = []
+            for g in required[index + 1 :]:
+                if g.shape is not Shape.TOKEN:
+                    if g.shape is not Shape.QUOTED:
+                        raise AssertionError(f"{f.name}: words must be followed by a quoted field")
+                    ahead.append('["-]')
+                    break
+                ahead.append(_token(g.content))
+            starts_record = SEP + SEP.join(ahead)
+            parts.append(f"([^ ]++(?:(?!{starts_record}){SEP}[^ ]++)*+)")
+        elif f.greedy:
+            if index != len(required) - 1:
+                raise AssertionError(f"{f.name}: only the last required field can be greedy")
+            parts.append(f'(?>"?((?<=")[^"]*+(?="{FIELD_END}[^"]*+(?!{ANY}))|(?<= )-)"?)')
+        else:
+            parts.append('(?>"?((?<=")[^"]*+(?=")|(?<= )-)"?)')
+    return SEP.join(parts) + _tail(optional, trailing)
