@@ -173,9 +173,21 @@ def test_fewer_than_17_fields_is_an_error() -> None:
         parse_line(line)
 
 
-def test_empty_quotes_mean_absent() -> None:
+def test_empty_quotes_are_an_empty_value_not_absent() -> None:
+    """An empty header (``""``) is ``''``, as Athena's typed view has it; ``-`` is absent."""
     line = lines_of("formats.log")[0].replace('"S3Console/0.4"', '""')
-    assert parse_line(line).useragent is None
+    record = parse_line(line)
+    assert record.useragent == ""
+    assert record.referrer is None  # "-"
+    columns = parse_columns([line, lines_of("formats.log")[0]])
+    assert columns["useragent"] == ["", "S3Console/0.4"]
+    assert columns["referrer"] == [None, None]
+
+
+def test_only_spaces_after_the_last_field_are_no_trailing_fields() -> None:
+    line = lines_of("formats.log")[3] + "  "
+    assert split_line(line)[-1] == ""  # what Athena's RegexSerDe returns
+    assert parse_line(line).trailing_fields is None
 
 
 def test_backslash_escaped_quotes_are_diagnosed() -> None:
