@@ -114,6 +114,7 @@ def _matches(lines: Sequence[str]) -> list[re.Match[str] | None]:
         matches = [m or _record_fullmatch(line) for m, line in zip(matches, lines, strict=True)]
     return matches
 
+
 # Typed loosely on purpose: only applied to matches known not to be None.
 _groups: Callable[[Any], tuple[str | None, ...]] = re.Match.groups
 _make_record: Callable[[Iterable[Any]], LogRecord] = partial(tuple.__new__, LogRecord)
