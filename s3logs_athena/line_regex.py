@@ -21,27 +21,33 @@ the whole query. And a backtracking matcher that tries every choice of every fie
 re-checks the rest of the line for each is polynomial on lines that do not match.
 
 So the regex never repeats a group: every loop is a single character class (``[\\s\\S]*?``,
-``[^ ]++``), which both engines run iteratively. A field's end is chosen by *lookaheads*, so
-that each choice is made once and committed (atomic groups), in linear time:
+``[^ ]++``), which both engines run iteratively (the operation's ``(?:\\.x++)++`` is a
+possessive loop, which Java also runs iteratively). A field's end is chosen without
+re-checking the rest of the line at every candidate:
 
+* First the field's *first* candidate end is tried (the requester's first word, the next
+  quote) and the rest of the regex, which is exact, verifies it. That costs nothing extra
+  on the lines S3 writes. Only if the rest fails there does the field take its second
+  alternative, an atomic decision tree that finds the first candidate for which the rest
+  parses, in linear time:
 * Whether the rest of the line parses from a position is a disjunction of *branches*: a
   local part (a few tokens: deterministic, cheap) followed by an "exists" test (some
   position further on where a later field can close). Each exists test is monotone: true
-  at a position means true at every earlier one.
-* The first candidate position for a field's end whose branch holds is therefore found
-  without testing the exists part at every candidate: take the first position where the
-  branch's local part matches; if its exists test fails there it fails at every later
-  position too. One lookahead per branch (a *flag*) decides whether that branch can end the
-  field at all; then a plain scan stops at the first position where the local part of a
-  branch whose flag holds matches. Flags are a small decision tree (2**k leaves for k
+  at a position means true at every earlier one where the local part matches.
+* So the first candidate whose branch holds is found without testing the exists part at
+  every candidate: if a branch's exists test fails at its first local match, it fails at
+  every later one too. One lookahead per branch (a *flag*) decides whether the branch can
+  end the field at all; then a scan stops at the first position where the local part of a
+  branch whose flag holds matches. The flags form a small decision tree (2**k leaves for k
   branches with an exists test: 1 for the referrer, 2 for the request URI, 3 for the
   requester).
 
-Every lookahead scans the rest of the line at most a fixed number of times, so the line is
-decided in linear time whatever it holds, and nothing recurses per character. Both claims
-are checked on the JVM by ``tests/test_regex_jvm.py`` (and timed by
-``benchmarks/regex_jvm.py``); ``tests/test_line_regex.py`` checks that the groups equal the
-first regex's on generated lines.
+Every lookahead scans the rest of the line a bounded number of times, so a line is decided
+in linear time whatever it holds, and nothing recurses per character or per word. Both
+are checked on the JVM by ``tests/test_regex_jvm.py`` (which counts the characters the
+matcher reads: at most ~66 per character of the line on the worst lines found, against
+thousands for the first regex at 4 KB) and timed by ``benchmarks/regex_jvm.py``;
+``tests/test_line_regex.py`` checks the groups against the first regex's.
 
 Portability: no ``.`` (DOTALL differs between callers; ``[\\s\\S]`` is any character in
 both engines), no ``$``/``\\Z`` (they differ; ``(?![^ ])`` is "a space or the end"), only
@@ -57,7 +63,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .fields import LogField
 
-__all__ = ["build_record_regex"]
+__all__ = ["build_plain_regex", "build_record_regex"]
 
 #: Any character, whatever the DOTALL flag.
 ANY = r"[\s\S]"
@@ -190,15 +196,9 @@ def build_record_regex(fields: Sequence[LogField], trailing: LogField) -> str:
     # (None past a bracketed field, which no choice ever needs to look past).
     after: list[list[Branch] | None] = [None for _ in required]
     following: list[Branch] | None = [Branch((FIELD_END,))]  # optional fields always parse
-    # plain[i]: a cheap, deterministic pattern that, when it matches right after field i,
-    # proves the rest parses (its fields in their plain form, no quote inside a quoted one).
-    plain: list[str] = ["" for _ in required]
-    plain_following = FIELD_END
     for index in reversed(range(len(required))):
         f = required[index]
         after[index] = following
-        plain[index] = plain_following
-        plain_following = SEP + _plain_form(f) + plain_following
         here: list[Branch] | None
         if f.shape is Shape.BRACKETED:
             here = None
@@ -220,29 +220,40 @@ def build_record_regex(fields: Sequence[LogField], trailing: LogField) -> str:
             here = [Branch(("[^ ]++",), ahead)]
         following = None if here is None else [Branch((SEP, *b.local), b.exists) for b in here]
 
-    parts = [_field_pattern(f, after[i], plain[i]) for i, f in enumerate(required)]
+    parts = []
+    for index, f in enumerate(required):
+        if f.greedy and index != len(required) - 1:
+            raise AssertionError(f"{f.name}: only the last required field can be greedy")
+        parts.append(_field_pattern(f, after[index], _starts_record(required, index)))
     return SEP.join(parts) + _tail(optional, trailing)
 
 
-def _plain_form(f: LogField) -> str:
-    """The field as it nearly always is: one word, a quoted text without quotes, or -."""
+def _starts_record(required: Sequence[LogField], index: int) -> str:
+    """After a WORDS field: what must follow its end (the tokens up to the next quoted
+    field, then that field's first character). Any other field: ``""``."""
     from .fields import Shape
 
-    if f.shape is Shape.TOKEN:
-        return _token(f.content)
-    if f.shape is Shape.WORDS:
-        return "[^ ]++"
-    if f.shape is Shape.BRACKETED:
-        return r"(?:\[[^\]]*+\]|-)"
-    return '(?:"[^"]*+"|-)'
+    if required[index].shape is not Shape.WORDS:
+        return ""
+    ahead = []
+    for g in required[index + 1 :]:
+        if g.shape is Shape.QUOTED:
+            ahead.append('["-]')
+            break
+        if g.shape is not Shape.TOKEN:
+            raise AssertionError(f"{required[index].name}: words must be followed by tokens")
+        ahead.append(_token(g.content))
+    else:
+        raise AssertionError(f"{required[index].name}: words must precede a quoted field")
+    return SEP + SEP.join(ahead)
 
 
-def _field_pattern(f: LogField, after: list[Branch] | None, plain_after: str) -> str:
+def _field_pattern(f: LogField, after: list[Branch] | None, starts_record: str) -> str:
     """One required field, delimiters included, with exactly one capturing group.
 
-    A field with a choice first tries the *plain* reading: if the rest of the line after
-    its first candidate end is plain (``plain_after``), a parse from there exists, so that
-    first candidate is the answer; only other lines need the decision tree.
+    A field with a choice first tries its first candidate end (for the requester only where
+    ``starts_record`` follows); the rest of the regex decides. Where the rest fails, the
+    decision tree finds the first candidate end for which it parses.
     """
     from .fields import Shape
 
@@ -255,19 +266,18 @@ def _field_pattern(f: LogField, after: list[Branch] | None, plain_after: str) ->
         # [ ... ] up to the first ], or - ; the bracket is consumed outside the group.
         return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
     if f.shape is Shape.WORDS:
-        return f"([^ ]++(?>(?={plain_after})|{_first_end(WORD_END, after)}))"
+        return f"([^ ]++(?:(?={starts_record})|{_first_end(WORD_END, after)}))"
     # QUOTED: the opening quote is consumed outside the group, then the value up to the
     # chosen closing quote (consumed after the group); a bare - when there is none.
     if f.greedy:
-        if plain_after != FIELD_END:
-            raise AssertionError(f"{f.name}: only the last required field can be greedy")
-        # The last quote that ends a field; plainly, the next one when no quote follows it.
+        # The last quote that ends a field: the next one, if no quote at all follows it
+        # (the usual case, one pass); else back off from the end of the line.
         value = (
             f'(?>[^"]*+(?="{FIELD_END}[^"]*+(?!{ANY}))'
             f"|{ANY}*(?={QUOTE}{_union(b.local for b in after)}))"
         )
     else:
-        value = f'(?>[^"]*+(?="{plain_after})|{_first_end(QUOTE, after)})'
+        value = f'(?:[^"]*+(?=")|{_first_end(QUOTE, after)})'
     return f'"?((?<="){value}|-)"?'
 
 
@@ -299,15 +309,7 @@ def build_plain_regex(fields: Sequence[LogField], trailing: LogField) -> str:
         elif f.shape is Shape.BRACKETED:
             parts.append(r"(?>\[?((?<=\[)[^\]]*+(?=\])|-)\]?)")
         elif f.shape is Shape.WORDS:
-            ahead = []
-            for g in required[index + 1 :]:
-                if g.shape is not Shape.TOKEN:
-                    if g.shape is not Shape.QUOTED:
-                        raise AssertionError(f"{f.name}: words must be followed by a quoted field")
-                    ahead.append('["-]')
-                    break
-                ahead.append(_token(g.content))
-            starts_record = SEP + SEP.join(ahead)
+            starts_record = _starts_record(required, index)
             parts.append(f"([^ ]++(?:(?!{starts_record}){SEP}[^ ]++)*+)")
         elif f.greedy:
             if index != len(required) - 1:

@@ -14,7 +14,10 @@ Skips, saying why, when ``java`` or ``javac`` is missing.
 
 from __future__ import annotations
 
+import ast
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +38,14 @@ from s3logs_athena.testing.jvm_regex import (
     run_checker,
 )
 
-from .conftest import FIXTURES, corpus_log_files
+from .conftest import FIXTURES, REPO_ROOT, corpus_log_files
 from .test_ddl import ddl_property
 from .test_parser_properties import lines as record_lines
 
 SOURCE = Path(__file__).resolve().parent / "jvm" / "RegexCheck.java"
 STACK_KIB = 512
 #: Characters the matcher may read per character of a line. The worst line found by a
-#: search over record fragments needs ~65 (a "[- ...]" request time has two readings, each
+#: search over record fragments needs ~67 (a "[- ...]" request time has two readings, each
 #: tried); the first regex needed ~5,700 at 4 KB, and more the longer the line.
 READS_PER_CHAR = 100
 SPEC = TableSpec(location="s3://example-log-bucket/PartitionedLogs/", buckets=("app-assets",))
@@ -202,3 +205,28 @@ def test_java_splits_every_line_as_the_python_parser(
     if family == "corpus" and corpus_log_files():
         assert matched > 1_400  # the corpus's ~1,430 record lines, not a vacuous comparison
     assert matched > 0
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_on_small_lines(tmp_path: Path) -> None:
+    """``benchmarks/regex_jvm.py --quick``: a smoke run of the before/after benchmark, whose
+    baseline must be the regex the table had before issue 9."""
+    try:
+        java_tools()
+    except JavaMissing as exc:
+        pytest.skip(f"cannot run the benchmark without a JDK: {exc}")
+    script = REPO_ROOT / "benchmarks" / "regex_jvm.py"
+    baseline = re.search(r"BASELINE_REGEX = \(\n(.*?)\n\)", script.read_text(), flags=re.DOTALL)
+    assert baseline is not None
+    first = (FIXTURES / "regex" / "record-regex-before-issue-9.txt").read_text().strip()
+    assert ast.literal_eval(f"({baseline.group(1)})") == first  # the named baseline, verbatim
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert "longest all-quote user agent" in result.stdout
+    assert "peak RSS" in result.stdout
