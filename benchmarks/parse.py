@@ -5,9 +5,7 @@ files/directories given, cycled to ``--lines``) and prints lines/s and MB/s for:
 
 * the baseline: AWS's documented Athena regex applied with Python ``re`` line by line,
   ``.match(line).groups()``, strings only (no ``-`` -> None, no ints, no times);
-* our regexes alone (fullmatch + groups, no conversion), for reference: the Athena table's
-  regex on every line, and the way the parser matches (the plain-line regex, the table's
-  regex for the lines it rejects);
+* our regex alone (the Athena table's, fullmatch + groups, no conversion), for reference;
 * our typed parser: ``parse_columns`` (typed columns) and ``parse_lines`` (records);
 * from bytes, the way files are read: ``parse_stream`` against the baseline regex applied
   after decoding and splitting the same bytes.
@@ -42,7 +40,6 @@ from _report import Timing, header, print_table, timed
 
 from s3logs_athena.parser import (
     RECORD_PATTERN,
-    _matches,
     iter_line_batches,
     parse_columns,
     parse_lines,
@@ -187,11 +184,8 @@ def measure(title: str, lines: list[str], aws: Callable[[str], Any], rounds: int
     slices, big = batches(lines, 256), batches(lines, 8192)
     from_lines = {
         "AWS documented regex, re.match().groups() (baseline)": lambda: aws_groups(lines),
-        "the table's regex, fullmatch().groups(), untyped": lambda: consume(
+        "our regex, fullmatch().groups(), untyped": lambda: consume(
             m.groups() for m in map(ours, lines) if m is not None
-        ),
-        "the parser's regexes (plain, then table), untyped": lambda: consume(
-            m.groups() for part in slices for m in _matches(part) if m is not None
         ),
         "parse_columns, typed, 256-line batches": lambda: consume(map(parse_columns, slices)),
         "parse_columns, typed, 8192-line batches": lambda: consume(map(parse_columns, big)),

@@ -42,7 +42,6 @@ __all__ = [
     "Shape",
     "ValueType",
     "field",
-    "plain_record_regex",
     "record_regex",
 ]
 
@@ -262,12 +261,3 @@ def record_regex() -> str:
     from .line_regex import build_record_regex
 
     return build_record_regex(LOG_FIELDS, TRAILING_FIELD)
-
-
-def plain_record_regex() -> str:
-    """A faster regex for the Python parser that matches only *plain* lines (no quote inside
-    a quoted field) and splits them exactly as :func:`record_regex` does; the parser runs
-    :func:`record_regex` on the lines it rejects. Same groups."""
-    from .line_regex import build_plain_regex
-
-    return build_plain_regex(LOG_FIELDS, TRAILING_FIELD)

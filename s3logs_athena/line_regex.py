@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .fields import LogField
 
-__all__ = ["build_plain_regex", "build_record_regex"]
+__all__ = ["build_record_regex"]
 
 #: Any character, whatever the DOTALL flag.
 ANY = r"[\s\S]"
@@ -224,36 +224,16 @@ def build_record_regex(fields: Sequence[LogField], trailing: LogField) -> str:
     for index, f in enumerate(required):
         if f.greedy and index != len(required) - 1:
             raise AssertionError(f"{f.name}: only the last required field can be greedy")
-        parts.append(_field_pattern(f, after[index], _starts_record(required, index)))
+        parts.append(_field_pattern(f, after[index]))
     return SEP.join(parts) + _tail(optional, trailing)
 
 
-def _starts_record(required: Sequence[LogField], index: int) -> str:
-    """After a WORDS field: what must follow its end (the tokens up to the next quoted
-    field, then that field's first character). Any other field: ``""``."""
-    from .fields import Shape
-
-    if required[index].shape is not Shape.WORDS:
-        return ""
-    ahead = []
-    for g in required[index + 1 :]:
-        if g.shape is Shape.QUOTED:
-            ahead.append('["-]')
-            break
-        if g.shape is not Shape.TOKEN:
-            raise AssertionError(f"{required[index].name}: words must be followed by tokens")
-        ahead.append(_token(g.content))
-    else:
-        raise AssertionError(f"{required[index].name}: words must precede a quoted field")
-    return SEP + SEP.join(ahead)
-
-
-def _field_pattern(f: LogField, after: list[Branch] | None, starts_record: str) -> str:
+def _field_pattern(f: LogField, after: list[Branch] | None) -> str:
     """One required field, delimiters included, with exactly one capturing group.
 
-    A field with a choice first tries its first candidate end (for the requester only where
-    ``starts_record`` follows); the rest of the regex decides. Where the rest fails, the
-    decision tree finds the first candidate end for which it parses.
+    A field with a choice first tries its first candidate end (the requester's first word,
+    the next quote) and the rest of the regex decides. Where the rest fails, the decision
+    tree finds the first candidate end for which it parses.
     """
     from .fields import Shape
 
@@ -266,7 +246,7 @@ def _field_pattern(f: LogField, after: list[Branch] | None, starts_record: str) 
         # [ ... ] up to the first ], or - ; the bracket is consumed outside the group.
         return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
     if f.shape is Shape.WORDS:
-        return f"([^ ]++(?:(?={starts_record})|{_first_end(WORD_END, after)}))"
+        return f"([^ ]++(?:|{_first_end(WORD_END, after)}))"
     # QUOTED: the opening quote is consumed outside the group, then the value up to the
     # chosen closing quote (consumed after the group); a bare - when there is none.
     if f.greedy:
@@ -279,42 +259,3 @@ def _field_pattern(f: LogField, after: list[Branch] | None, starts_record: str) 
     else:
         value = f'(?:[^"]*+(?=")|{_first_end(QUOTE, after)})'
     return f'"?((?<="){value}|-)"?'
-
-
-def build_plain_regex(fields: Sequence[LogField], trailing: LogField) -> str:
-    """A faster regex for the lines nearly every log holds, for the Python parser.
-
-    It matches only *plain* lines - no quote inside a quoted field, no quote after the user
-    agent - and splits them exactly as :func:`build_record_regex`'s regex does; any other line
-    it rejects (the parser then runs the full regex). Every field is read in one way only
-    (atomic groups, possessive loops), so it is linear and a match is *the* parse, and:
-
-    * the requester extends word by word only while the next words cannot start the rest
-      of a record (a request id, an operation, a key, then ``"`` or ``-``): the full regex
-      cannot end it earlier either, and it ends it here because the rest parses;
-    * a quoted field ends at the next quote: the first quote is the full regex's first
-      candidate, and the rest parses from it;
-    * the user agent ends at a quote after which the line holds no quote at all, so it is
-      the last quote that ends a field, the full regex's (greedy) choice;
-    * the request time takes the first reading the full regex tries (``[...]``).
-    """
-    from .fields import Shape
-
-    required = [f for f in fields if not f.optional]
-    optional = [f for f in fields if f.optional]
-    parts = []
-    for index, f in enumerate(required):
-        if f.shape is Shape.TOKEN:
-            parts.append(f"({f.content})")
-        elif f.shape is Shape.BRACKETED:
-            parts.append(r"(?>\[?((?<=\[)[^\]]*+(?=\])|-)\]?)")
-        elif f.shape is Shape.WORDS:
-            starts_record = _starts_record(required, index)
-            parts.append(f"([^ ]++(?:(?!{starts_record}){SEP}[^ ]++)*+)")
-        elif f.greedy:
-            if index != len(required) - 1:
-                raise AssertionError(f"{f.name}: only the last required field can be greedy")
-            parts.append(f'(?>"?((?<=")[^"]*+(?="{FIELD_END}[^"]*+(?!{ANY}))|(?<= )-)"?)')
-        else:
-            parts.append('(?>"?((?<=")[^"]*+(?=")|(?<= )-)"?)')
-    return SEP.join(parts) + _tail(optional, trailing)

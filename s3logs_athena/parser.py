@@ -2,10 +2,8 @@
 
 The parser is the field list's regex (:func:`s3logs_athena.fields.record_regex`, the same one
 the Athena table uses) plus type conversion, so Python and Athena split every line the same
-way. Most lines are *plain* (no quote inside a quoted field); for them a smaller regex
-(:func:`~s3logs_athena.fields.plain_record_regex`) gives the same groups faster, and every
-other line goes through the table's regex. Both read a line of any content in linear time and
-memory (no regex backtracking that grows with the line: see :mod:`s3logs_athena.line_regex`).
+way. It reads a line of any content in linear time and memory: no backtracking that grows
+with the line, nothing per character kept (see :mod:`s3logs_athena.line_regex`).
 
 Conversion follows what Athena's typed view returns for the same text:
 
@@ -45,7 +43,7 @@ from itertools import islice
 from typing import IO, Any, NamedTuple, cast
 
 from .errors import LogParseError
-from .fields import FIELD_NAMES, LOG_FIELDS, ValueType, plain_record_regex, record_regex
+from .fields import FIELD_NAMES, LOG_FIELDS, ValueType, record_regex
 
 __all__ = [
     "Columns",
@@ -99,21 +97,9 @@ class LogRecord(NamedTuple):
 #: Typed values by field name, one list entry per record (same order in every list).
 Columns = dict[str, list[Any]]
 
-#: The Athena table's regex: the reference for every line.
+#: The Athena table's regex.
 RECORD_PATTERN = re.compile(record_regex())
-#: The same groups for plain lines, faster; ``None`` for every other line.
-PLAIN_PATTERN = re.compile(plain_record_regex())
-_plain_fullmatch = PLAIN_PATTERN.fullmatch
-_record_fullmatch = RECORD_PATTERN.fullmatch
-
-
-def _matches(lines: Sequence[str]) -> list[re.Match[str] | None]:
-    """The match of each line: the plain regex first, the table's regex where it fails."""
-    matches = list(map(_plain_fullmatch, lines))
-    if None in matches:
-        matches = [m or _record_fullmatch(line) for m, line in zip(matches, lines, strict=True)]
-    return matches
-
+_fullmatch = RECORD_PATTERN.fullmatch
 
 # Typed loosely on purpose: only applied to matches known not to be None.
 _groups: Callable[[Any], tuple[str | None, ...]] = re.Match.groups
@@ -256,7 +242,7 @@ def split_line(line: str) -> tuple[str | None, ...]:
     line does not have. Quoted fields come without their outer quotes. ``line`` must not hold
     its line ending.
     """
-    match = _plain_fullmatch(line) or _record_fullmatch(line)
+    match = _fullmatch(line)
     if match is None:
         raise LogParseError(_diagnose(line), line=line)
     return match.groups()
@@ -358,7 +344,7 @@ def _parse_slice(
         # Match objects are dropped as soon as their groups are read (keeping them alive
         # would wake the garbage collector). A line that does not match gives None, and
         # None.groups() a TypeError.
-        raw_columns = zip(*map(_groups, _matches(lines)), strict=True)
+        raw_columns = zip(*map(_groups, map(_fullmatch, lines)), strict=True)
         # (No columns at all for no lines, hence not strict.)
         typed = [convert(column) for convert, column in zip(_CONVERTERS, raw_columns, strict=False)]
     except (TypeError, ValueError):
