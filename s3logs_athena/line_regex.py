@@ -45,7 +45,7 @@ re-checking the rest of the line at every candidate:
 Every lookahead scans the rest of the line a bounded number of times, so a line is decided
 in linear time whatever it holds, and nothing recurses per character or per word. Both
 are checked on the JVM by ``tests/test_regex_jvm.py`` (which counts the characters the
-matcher reads: at most ~66 per character of the line on the worst lines found, against
+matcher reads: at most ~67 per character of the line on the worst lines found, against
 thousands for the first regex at 4 KB) and timed by ``benchmarks/regex_jvm.py``;
 ``tests/test_line_regex.py`` checks the groups against the first regex's.
 
@@ -108,6 +108,8 @@ def _union(options: Iterable[Atoms]) -> str:
         node[""] = {}
 
     def render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        if not node:  # past the end of an option
+            return ""
         parts = list(dict.fromkeys(atom + render(child) for atom, child in node.items()))
         parts.sort(key=lambda part: part == "")  # the empty option last
         return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
@@ -252,10 +254,8 @@ def _field_pattern(f: LogField, after: list[Branch] | None) -> str:
     if f.greedy:
         # The last quote that ends a field: the next one, if no quote at all follows it
         # (the usual case, one pass); else back off from the end of the line.
-        value = (
-            f'(?>[^"]*+(?="{FIELD_END}[^"]*+(?!{ANY}))'
-            f"|{ANY}*(?={QUOTE}{_union(b.local for b in after)}))"
-        )
+        ends = _union(b.local for b in after)
+        value = f'(?>[^"]*+(?="{ends}[^"]*+(?!{ANY}))|{ANY}*(?={QUOTE}{ends}))'
     else:
         value = f'(?:[^"]*+(?=")|{_first_end(QUOTE, after)})'
     return f'"?((?<="){value}|-)"?'
