@@ -45,7 +45,8 @@ re-checking the rest of the line at every candidate:
 Every lookahead scans the rest of the line a bounded number of times, so a line is decided
 in linear time whatever it holds, and nothing recurses per character or per word. Both
 are checked on the JVM by ``tests/test_regex_jvm.py`` (which counts the characters the
-matcher reads: at most ~67 per character of the line on the worst lines found, against
+matcher reads: at most ~66 per character of the line on the worst lines found (~33 but
+for a garbled "[- ...]" request time, whose two readings are both tried), against
 thousands for the first regex at 4 KB) and timed by ``benchmarks/regex_jvm.py``;
 ``tests/test_line_regex.py`` checks the groups against the first regex's.
 
@@ -140,7 +141,7 @@ def _exists_ahead(opener: str, branch: Branch) -> str:
     return f"(?>{ANY}*?{opener}{local}){branch.exists}"
 
 
-def _first_end(opener: str, after: Sequence[Branch]) -> str:
+def _first_end(opener: str, after: Sequence[Branch], first: str) -> str:
     """Consume up to the first position where ``opener`` followed by one of ``after``
     holds (the lazy choice), testing each branch's exists part at most once.
 
@@ -148,6 +149,10 @@ def _first_end(opener: str, after: Sequence[Branch]) -> str:
     branch's first local match passes its exists test (if it fails there it fails at every
     later match); a leaf scans for the first local match of any branch known to hold.
     Atomic: the choice is final.
+
+    It runs only after the *first* candidate (reached from the start by ``first``) failed,
+    so a branch whose local part matches there is known to fail everywhere: its flag is
+    false without scanning.
     """
     merged = _merge(after)
     tested = [b for b in merged if b.exists is not None]
@@ -163,7 +168,8 @@ def _first_end(opener: str, after: Sequence[Branch]) -> str:
         # Only where the branch first matches before any branch that already holds matters.
         bound = _union(b.local for b in (*known, *plain, branch))
         local = "".join(branch.local)
-        flag = f"(?=(?>{ANY}*?(?={opener}{bound})){opener}{local}{branch.exists})"
+        dead = f"{first}{opener}{local}"  # matched at the first candidate, which failed
+        flag = f"(?!{dead})(?=(?>{ANY}*?(?={opener}{bound})){opener}{local}{branch.exists})"
         return f"(?:{flag}{tree([*known, branch], later)}|{tree(known, later)})"
 
     return f"(?>{tree([], tested)})"
@@ -248,7 +254,7 @@ def _field_pattern(f: LogField, after: list[Branch] | None) -> str:
         # [ ... ] up to the first ], or - ; the bracket is consumed outside the group.
         return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
     if f.shape is Shape.WORDS:
-        return f"([^ ]++(?:|{_first_end(WORD_END, after)}))"
+        return f"([^ ]++(?:|{_first_end(WORD_END, after, first='')}))"
     # QUOTED: the opening quote is consumed outside the group, then the value up to the
     # chosen closing quote (consumed after the group); a bare - when there is none.
     if f.greedy:
@@ -257,5 +263,6 @@ def _field_pattern(f: LogField, after: list[Branch] | None) -> str:
         ends = _union(b.local for b in after)
         value = f'(?>[^"]*+(?="{ends}[^"]*+(?!{ANY}))|{ANY}*(?={QUOTE}{ends}))'
     else:
-        value = f'(?:[^"]*+(?=")|{_first_end(QUOTE, after)})'
+        tree = _first_end(QUOTE, after, first='[^"]*+')
+        value = f'(?:[^"]*+(?=")|{tree})'
     return f'"?((?<="){value}|-)"?'

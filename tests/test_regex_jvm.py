@@ -45,7 +45,7 @@ from .test_parser_properties import lines as record_lines
 SOURCE = Path(__file__).resolve().parent / "jvm" / "RegexCheck.java"
 STACK_KIB = 512
 #: Characters the matcher may read per character of a line. The worst line found by a
-#: search over record fragments needs ~67 (a "[- ...]" request time has two readings, each
+#: search over record fragments needs ~66 (a "[- ...]" request time has two readings, each
 #: tried); the first regex needed ~5,700 at 4 KB, and more the longer the line.
 READS_PER_CHAR = 100
 SPEC = TableSpec(location="s3://example-log-bucket/PartitionedLogs/", buckets=("app-assets",))
