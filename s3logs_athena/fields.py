@@ -241,10 +241,6 @@ FIELD_NAMES: tuple[str, ...] = (*(f.name for f in LOG_FIELDS), TRAILING_FIELD.na
 
 _BY_NAME = {f.name: f for f in (*LOG_FIELDS, TRAILING_FIELD)}
 
-# One or more spaces, possessively: every field starts with a non-space, so giving spaces
-# back could never help a match, and not tracking them makes the regex ~20% faster.
-_SEPARATOR = " ++"
-
 
 def field(name: str) -> LogField:
     """The field called ``name`` (``KeyError`` if there is none)."""
