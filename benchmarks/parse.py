@@ -5,7 +5,7 @@ files/directories given, cycled to ``--lines``) and prints lines/s and MB/s for:
 
 * the baseline: AWS's documented Athena regex applied with Python ``re`` line by line,
   ``.match(line).groups()``, strings only (no ``-`` -> None, no ints, no times);
-* our regex alone (fullmatch + groups, no conversion), for reference;
+* our regex alone (the Athena table's, fullmatch + groups, no conversion), for reference;
 * our typed parser: ``parse_columns`` (typed columns) and ``parse_lines`` (records);
 * from bytes, the way files are read: ``parse_stream`` against the baseline regex applied
   after decoding and splitting the same bytes.

@@ -232,7 +232,8 @@ TRAILING_FIELD = LogField(
     view_type="varchar",
     description="Fields AWS appended after the last known one, kept verbatim (space-separated).",
     optional=True,
-    content=r".*?",
+    # The rest of the line up to its last non-space (may be empty: only spaces followed).
+    content=r"(?:[\s\S]*[^ ])?",
 )
 
 #: Every column of a parsed record, in order (the 27 AWS fields, then ``trailing_fields``).
@@ -240,44 +241,19 @@ FIELD_NAMES: tuple[str, ...] = (*(f.name for f in LOG_FIELDS), TRAILING_FIELD.na
 
 _BY_NAME = {f.name: f for f in (*LOG_FIELDS, TRAILING_FIELD)}
 
-# One or more spaces, possessively: every field starts with a non-space, so giving spaces
-# back could never help a match, and not tracking them makes the regex ~20% faster.
-_SEPARATOR = " ++"
-
 
 def field(name: str) -> LogField:
     """The field called ``name`` (``KeyError`` if there is none)."""
     return _BY_NAME[name]
 
 
-def _field_pattern(f: LogField) -> str:
-    """The regex for one field, delimiters included, with exactly one capturing group."""
-    if f.shape is Shape.TOKEN:
-        return f"({f.content})"
-    if f.shape is Shape.WORDS:
-        # As few words as the rest of the line allows: a plain token almost always.
-        return r"([^ ]++(?: ++[^ ]++)*?)"
-    if f.shape is Shape.BRACKETED:
-        return r"\[?((?<=\[)[^\]]*+(?=\])|-)\]?"
-    # QUOTED: the opening quote is consumed outside the group; the value runs from quote to
-    # quote (possessively within a stretch, lazily - or greedily - across stretches) up to a
-    # closing quote after which the line still parses. A bare - matches when there is no
-    # opening quote.
-    across = "*" if f.greedy else "*?"
-    return f'"?((?<=")[^"]*+(?:"[^"]*+){across}(?=")|-)"?'
-
-
 def record_regex() -> str:
     """The regular expression for one log line (Java- and Python-compatible, full match).
 
-    It has one capturing group per entry of :data:`FIELD_NAMES`, in order.
+    It has one capturing group per entry of :data:`FIELD_NAMES`, in order. How it is built,
+    and why it looks the way it does (no repeated groups, choices made by lookaheads), is
+    :mod:`s3logs_athena.line_regex`.
     """
-    required = [f for f in LOG_FIELDS if not f.optional]
-    optional = [f for f in LOG_FIELDS if f.optional]
-    if LOG_FIELDS[: len(required)] != tuple(required):
-        raise AssertionError("optional fields must come after every required field")
-    tail = f"(?:{_SEPARATOR}({TRAILING_FIELD.content}))?"
-    for f in reversed(optional):
-        tail = f"(?:{_SEPARATOR}{_field_pattern(f)}{tail})?"
-    head = _SEPARATOR.join(_field_pattern(f) for f in required)
-    return f"{head}{tail} *+"
+    from .line_regex import build_record_regex
+
+    return build_record_regex(LOG_FIELDS, TRAILING_FIELD)

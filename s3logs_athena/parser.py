@@ -2,8 +2,23 @@
 
 The parser is the field list's regex (:func:`s3logs_athena.fields.record_regex`, the same one
 the Athena table uses) plus type conversion, so Python and Athena split every line the same
-way. Conversion: ``-`` means absent and becomes ``None``; status, byte counts and times become
-``int``; the request time becomes a timezone-aware UTC ``datetime``.
+way. It reads a line of any content in linear time and memory: no backtracking that grows
+with the line, nothing per character kept (see :mod:`s3logs_athena.line_regex`).
+
+Conversion follows what Athena's typed view returns for the same text:
+
+* ``-`` means absent and becomes ``None``; an empty quoted field ``""`` (an empty header)
+  stays ``''``, which is not the same as absent (trailing fields that are only spaces are
+  ``None``);
+* status, byte counts and times become ``int``;
+* the request time becomes a timezone-aware UTC ``datetime``. A leap second (``23:59:60``,
+  which S3's ``strftime``-style ``%S`` allows) becomes ``None`` and the record is kept: the
+  typed view reads the time with Trino's ``parse_datetime(text, 'dd/MMM/yyyy:HH:mm:ss Z')``,
+  a Joda-Time formatter whose ``secondOfMinute`` field is 0-59 (``IllegalFieldValueException``
+  "Value 60 for secondOfMinute must be in the range [0,59]"), which Trino raises as
+  ``INVALID_FUNCTION_ARGUMENT`` and the view's ``try()`` turns into NULL. (DuckDB's
+  ``strptime``, the local engine's view, also gives NULL.) Other impossible times
+  (``31/Feb``, ``:61``) still reject the line.
 
 Speed: the work is done a slice of a few hundred lines at a time and column by column, so that
 nearly every step (matching, transposing, ``-`` -> ``None``, int and time conversion through
@@ -28,7 +43,7 @@ from itertools import islice
 from typing import IO, Any, NamedTuple, cast
 
 from .errors import LogParseError
-from .fields import FIELD_NAMES, LOG_FIELDS, Shape, ValueType, record_regex
+from .fields import FIELD_NAMES, LOG_FIELDS, ValueType, record_regex
 
 __all__ = [
     "Columns",
@@ -82,8 +97,10 @@ class LogRecord(NamedTuple):
 #: Typed values by field name, one list entry per record (same order in every list).
 Columns = dict[str, list[Any]]
 
+#: The Athena table's regex.
 RECORD_PATTERN = re.compile(record_regex())
 _fullmatch = RECORD_PATTERN.fullmatch
+
 # Typed loosely on purpose: only applied to matches known not to be None.
 _groups: Callable[[Any], tuple[str | None, ...]] = re.Match.groups
 _make_record: Callable[[Iterable[Any]], LogRecord] = partial(tuple.__new__, LogRecord)
@@ -104,10 +121,12 @@ _iso_dates: dict[str, str] = {}
 _iso_offsets: dict[str, str] = {}
 
 
-def parse_request_time(text: str) -> datetime:
+def parse_request_time(text: str) -> datetime | None:
     """``06/Feb/2019:00:00:38 +0000`` -> ``datetime(2019, 2, 6, 0, 0, 38, tzinfo=UTC)``.
 
-    Offsets other than ``+0000`` (seen in old logs) are converted to UTC.
+    Offsets other than ``+0000`` (seen in old logs) are converted to UTC. A leap second
+    (``:60``) of an otherwise valid time is ``None``, as in Athena's typed view (see the
+    module's docstring); any other impossible time raises ``ValueError``.
     """
     try:
         iso = _iso_dates[text[:12]] + text[12:20] + _iso_offsets[text[20:]]
@@ -118,8 +137,18 @@ def parse_request_time(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
+        if text[18:20] == "60" and _is_time(iso[:17] + "59" + iso[19:]):
+            return None
         raise ValueError(f"request time {text!r} is not a valid time of day") from None
     return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+def _is_time(iso: str) -> bool:
+    try:
+        datetime.fromisoformat(iso)
+    except ValueError:
+        return False
+    return True
 
 
 def _learn_time_parts(text: str) -> str:
@@ -175,8 +204,8 @@ def _column_converters() -> list[_Converter]:
             return list(column)
         return [None if text == "-" else text for text in column]
 
-    def strings(column: tuple[str | None, ...]) -> list[Any]:
-        """Quoted fields and trailing fields, which can also be empty (``""``)."""
+    def trailing(column: tuple[str | None, ...]) -> list[Any]:
+        """Trailing fields: empty when only spaces followed the last known field."""
         if "-" not in column and "" not in column:
             return list(column)
         return [None if text == "-" or text == "" else text for text in column]
@@ -197,8 +226,9 @@ def _column_converters() -> list[_Converter]:
         ValueType.INT: integers,
         ValueType.TIMESTAMP: timestamps,
     }
-    converters = [strings if f.shape is Shape.QUOTED else by_type[f.value_type] for f in LOG_FIELDS]
-    converters.append(strings)  # trailing_fields
+    # Quoted fields are tokens here: "-" is absent, "" (an empty header) stays "".
+    converters = [by_type[f.value_type] for f in LOG_FIELDS]
+    converters.append(trailing)
     return converters
 
 

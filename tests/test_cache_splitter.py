@@ -209,3 +209,41 @@ def test_mutated_lines_match_the_reference_parser(
     path = tmp_path / "mutated.log"
     path.write_text(line + "\n" + BASE + "\n", encoding="utf-8")
     _assert_same([_source(path)])
+
+
+def test_empty_quoted_fields_stay_empty_in_the_cache_and_its_typed_view(tmp_path: Path) -> None:
+    """An empty header (``""``) is ``''`` on the fast path, on the parser's path and in the
+    typed view over the cache; ``-`` is NULL there. A leap second keeps its row, with a NULL
+    ``request_time`` (what Athena's view returns)."""
+    from s3logs_athena.cache import ingest
+    from s3logs_athena.engines.duckdb import DuckDBEngine
+
+    empty = BASE.replace('"-" "aws-cli/2.15.0 Python/3.11.6"', '"" ""')
+    odd = empty.replace(" 200 ", "  200 ")  # not canonical: the parser's path
+    leap = BASE.replace("00:00:38", "23:59:60")
+    day = tmp_path / "logs" / "PartitionedLogs" / "Year=2019" / "Month=02" / "Day=06" / "b1"
+    day.mkdir(parents=True)
+    (day / "2019-02-06-00-00-00-0123456789ABCDEF").write_text(f"{empty}\n{odd}\n{leap}\n")
+    path = day / "2019-02-06-00-00-00-0123456789ABCDEF"
+    rows = split_files([_source(path)], report=ParseReport()).to_pylist()
+    raw = sorted((r["referrer"], r["useragent"], r["requestdatetime"]) for r in rows)
+    assert raw == [
+        ("", "", "06/Feb/2019:00:00:38 +0000"),
+        ("", "", "06/Feb/2019:00:00:38 +0000"),
+        ("-", "aws-cli/2.15.0 Python/3.11.6", "06/Feb/2019:23:59:60 +0000"),
+    ]
+    _assert_same([_source(path)])
+
+    cache = tmp_path / "cache"
+    ingest(tmp_path / "logs", cache)
+    with DuckDBEngine(cache) as engine:
+        frame = engine.run(
+            "SELECT referrer, user_agent, CAST(request_time AS VARCHAR) AS t "
+            "FROM s3_access_logs_db.s3_access_logs_typed ORDER BY user_agent"
+        ).frame
+    frame = frame.astype(object).where(frame.notna(), None)  # NULL, not NaN
+    assert frame.to_dict("records") == [
+        {"referrer": "", "user_agent": "", "t": "2019-02-06 00:00:38"},
+        {"referrer": "", "user_agent": "", "t": "2019-02-06 00:00:38"},
+        {"referrer": None, "user_agent": "aws-cli/2.15.0 Python/3.11.6", "t": None},
+    ]

@@ -173,9 +173,39 @@ def test_fewer_than_17_fields_is_an_error() -> None:
         parse_line(line)
 
 
-def test_empty_quotes_mean_absent() -> None:
+def test_empty_quotes_are_an_empty_value_not_absent() -> None:
+    """An empty header (``""``) is ``''``, as Athena's typed view has it; ``-`` is absent."""
     line = lines_of("formats.log")[0].replace('"S3Console/0.4"', '""')
-    assert parse_line(line).useragent is None
+    record = parse_line(line)
+    assert record.useragent == ""
+    assert record.referrer is None  # "-"
+    columns = parse_columns([line, lines_of("formats.log")[0]])
+    assert columns["useragent"] == ["", "S3Console/0.4"]
+    assert columns["referrer"] == [None, None]
+
+
+def test_a_leap_second_is_kept_with_no_time() -> None:
+    """``23:59:60`` (strftime's %S allows 60): the record parses, its time is None, as in
+    Athena's typed view (Joda's secondOfMinute is 0-59, try(parse_datetime) is NULL)."""
+    good = lines_of("formats.log")[0]
+    line = good.replace("06/Feb/2019:00:00:38", "31/Dec/2016:23:59:60")
+    record = parse_line(line)
+    assert record.requestdatetime is None
+    assert record.bucket_name == "awsexamplebucket1" and record.useragent == "S3Console/0.4"
+    assert split_line(line)[2] == "31/Dec/2016:23:59:60 +0000"
+    report = ParseReport()
+    columns = parse_columns([good, line, good], lenient=True, report=report)
+    assert columns["requestdatetime"][1] is None and report.failed == 0
+    assert parse_request_time("06/Feb/2019:12:30:60 -0500") is None
+    for impossible in ("06/Feb/2019:12:30:61 +0000", "31/Feb/2019:23:59:60 +0000"):
+        with pytest.raises(ValueError, match="request time"):
+            parse_request_time(impossible)
+
+
+def test_only_spaces_after_the_last_field_are_no_trailing_fields() -> None:
+    line = lines_of("formats.log")[3] + "  "
+    assert split_line(line)[-1] == ""  # what Athena's RegexSerDe returns
+    assert parse_line(line).trailing_fields is None
 
 
 def test_backslash_escaped_quotes_are_diagnosed() -> None:

@@ -349,7 +349,12 @@ _REQUEST_TIME_FORMAT = "dd/MMM/yyyy:HH:mm:ss Z"
 
 
 def _view_expression(f: LogField) -> str:
-    """The view's expression for one table column: ``-`` (and empty) become NULL."""
+    """The view's expression for one table column: ``-`` becomes NULL.
+
+    An empty quoted field (``""``, an empty header) stays ``''``: it is a value, not an
+    absent one (the parser agrees). Only the trailing fields map ``''`` to NULL too: there
+    it means that nothing but spaces followed the last known field.
+    """
     column = trino_identifier(f.name)
     dash = trino_string_literal("-")
     if f.value_type is ValueType.TIMESTAMP:
@@ -363,7 +368,9 @@ def _view_expression(f: LogField) -> str:
         # A bigint table column is already NULL for '-' (the SerDe cannot convert it).
         source = f"NULLIF({column}, {dash})" if f.athena_type == "string" else column
         return f"CAST({source} AS {f.view_type})"
-    return f"NULLIF(NULLIF({column}, {dash}), {trino_string_literal('')})"
+    if f is TRAILING_FIELD:
+        return f"NULLIF(NULLIF({column}, {dash}), {trino_string_literal('')})"
+    return f"NULLIF({column}, {dash})"
 
 
 def _view_columns() -> list[dict[str, str]]:
