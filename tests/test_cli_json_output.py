@@ -215,14 +215,14 @@ def test_no_rows_says_what_the_cache_holds(cache: Path) -> None:
     result = run(*args, "-p", "end=2023-01-02")
     assert result.exit_code == 0
     assert "0 rows" in result.stderr
-    assert "holds partitions of 2024-02-29 to 2024-03-03" in " ".join(result.stderr.split())
+    assert "holds records of 2024-02-28 to 2024-03-03" in " ".join(result.stderr.split())
 
 
 def test_an_empty_report_says_what_the_cache_holds(cache: Path, tmp_path: Path) -> None:
     result = run("report", "--cache", str(cache), "--from", "2023-01-01", "--to", "2023-01-02",
                  "--out", str(tmp_path / "r.html"))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "holds partitions of 2024-02-29 to 2024-03-03" in " ".join(result.stderr.split())
+    assert "holds records of 2024-02-28 to 2024-03-03" in " ".join(result.stderr.split())
 
 
 def test_json_escapes_what_a_terminal_would_obey() -> None:

@@ -1,8 +1,8 @@
 """What a cache holds, in days: so that "no data" can say what there is instead.
 
 Read from the partition directories alone (``parquet/year=Y/month=M/day=D/bucket=B/``), which
-is instant and needs no manifest. Partition days are *delivery* days: a day's records can be
-in the next day's partition.
+is instant and needs no manifest. The typed cache files every record under its own request
+day (UTC), so the partition days are the days the cache has records of.
 """
 
 from __future__ import annotations
@@ -14,7 +14,20 @@ from pathlib import Path
 
 from .schema import PARQUET_DIR
 
-__all__ = ["CacheContents", "cache_contents"]
+__all__ = ["CacheContents", "cache_contents", "day_runs"]
+
+
+def day_runs(days: list[date] | tuple[date, ...], *, most: int = 8) -> str:
+    """Days as runs: ``2024-03-04 to 2024-03-06, 2024-03-09`` (at most ``most`` runs shown)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    shown = ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs[:most])
+    return shown + (f" and {len(runs) - most} more runs of days" if len(runs) > most else "")
+
 
 _PART = re.compile(r"year=(\d{4})/month=(\d{1,2})/day=(\d{1,2})/bucket=([^/]+)")
 
@@ -32,27 +45,19 @@ class CacheContents:
         return not self.days
 
     def describe(self) -> str:
-        """``the cache DIR holds partitions of 2024-03-01 to 2024-03-05 (5 days, buckets a,
-        b)``, naming gaps when the days are not one run."""
+        """``the cache DIR holds records of 2024-03-01 to 2024-03-05 (UTC request days: 5 days;
+        buckets a, b)``, naming gaps when the days are not one run."""
         if self.empty:
             return (
                 f"the cache {self.cache_dir} holds no data yet: fill it with `s3logs-athena "
                 "sync` or `s3logs-athena ingest`"
             )
-        runs: list[tuple[date, date]] = []
-        for day in self.days:
-            if runs and (day - runs[-1][1]).days == 1:
-                runs[-1] = (runs[-1][0], day)
-            else:
-                runs.append((day, day))
-        spans = ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs[:5])
-        if len(runs) > 5:
-            spans += f" and {len(runs) - 5} more runs"
+        spans = day_runs(self.days, most=5)
         count = len(self.days)
         buckets = ", ".join(self.buckets[:5]) + (" ..." if len(self.buckets) > 5 else "")
         return (
-            f"the cache {self.cache_dir} holds partitions of {spans} "
-            f"({count} day{'' if count == 1 else 's'}; buckets {buckets})"
+            f"the cache {self.cache_dir} holds records of {spans} "
+            f"(UTC request days: {count} day{'' if count == 1 else 's'}; buckets {buckets})"
         )
 
 

@@ -9,11 +9,11 @@ Every threshold a finding uses is written in its note, in the report's one unit 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..cache.contents import day_runs
 from . import findings
 from .cells import count_label, format_money, human_bytes
 from .charts import HIGHLIGHT, MUTED, Chart
@@ -218,7 +218,7 @@ def coverage_notice(data: ReportData) -> str | None:
     if not missing:
         return None
     return (
-        f"No log records{where} on {_days(missing)} ({len(missing)} of the "
+        f"No log records{where} on {day_runs(missing)} ({len(missing)} of the "
         f"{count_label(len(asked), 'day')} asked): the figures cover the other days only."
     )
 
@@ -229,53 +229,23 @@ def _what_the_data_holds(options: ReportOptions) -> str:
             "Check the range and the bucket names, and that the logs of those days were moved "
             "into partitions (s3logs-athena check)."
         )
+    from ..cache.contents import cache_contents
     from ..cache.store import default_cache_dir
 
-    cache = Path(options.cache_dir) if options.cache_dir else default_cache_dir()
-    partitions = cached_partitions(cache)
-    if not partitions:
-        return f"The cache at {cache} holds no log partitions: fill it with s3logs-athena sync."
-    days = sorted({day for day, _ in partitions})
-    buckets = sorted({bucket for _, bucket in partitions})
+    contents = cache_contents(options.cache_dir or default_cache_dir())
+    if contents.empty:
+        return (
+            f"The cache at {contents.cache_dir} holds no log partitions: fill it with "
+            "s3logs-athena sync."
+        )
     text = (
-        f"The cache at {cache} holds records of {_days(days)} (UTC days, by request time: "
-        "the typed cache files each record under its own day)"
+        f"The cache at {contents.cache_dir} holds records of {day_runs(contents.days)} "
+        "(UTC days, by request time: the typed cache files each record under its own day)"
     )
-    if options.buckets and not set(options.buckets) & set(buckets):
-        text += f", of the buckets {', '.join(buckets)}"
+    if options.buckets and not set(options.buckets) & set(contents.buckets):
+        text += f", of the buckets {', '.join(contents.buckets)}"
     return text + "."
-
-
-def cached_partitions(cache: Path) -> list[tuple[date, str]]:
-    """(day, bucket) of every partition directory in a local cache (no files are read)."""
-    from ..cache.schema import PARQUET_DIR
-
-    found = []
-    for path in (cache / PARQUET_DIR).glob("year=*/month=*/day=*/bucket=*"):
-        try:
-            day = date(
-                int(path.parent.parent.parent.name.split("=", 1)[1]),
-                int(path.parent.parent.name.split("=", 1)[1]),
-                int(path.parent.name.split("=", 1)[1]),
-            )
-        except ValueError:
-            continue
-        if any(path.glob("*.parquet")):
-            found.append((day, path.name.split("=", 1)[1]))
-    return sorted(found)
 
 
 def _span(start: date, end: date) -> str:
     return str(start) if start == end else f"{start} to {end}"
-
-
-def _days(days: list[date]) -> str:
-    """Days as runs: ``2024-03-04 to 2024-03-06, 2024-03-09`` (at most 8 runs shown)."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if runs and day == runs[-1][1] + timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    shown = ", ".join(_span(a, b) for a, b in runs[:8])
-    return shown + (f" and {len(runs) - 8} more runs of days" if len(runs) > 8 else "")
