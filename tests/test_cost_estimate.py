@@ -6,8 +6,6 @@ evaluates with DuckDB)."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -25,10 +23,11 @@ from s3logs_athena.cost.listing import S3Lister
 from s3logs_athena.cost.stores import store_from_location
 from s3logs_athena.errors import ConfigError, InputError
 from s3logs_athena.layout import Layout
-from s3logs_athena.table.ddl import TableSpec, glue_table_input
+from s3logs_athena.table.ddl import TableSpec
 from s3logs_athena.templates import render_template
 from s3logs_athena.templates.dialect import parse_athena
 from s3logs_athena.templates.partitions import partition_days
+from s3logs_athena.testing.glue_catalog import athena_view_input, create_catalog
 
 REGION = "us-east-1"
 LOG_BUCKET = "central-logs"
@@ -225,9 +224,8 @@ def test_several_locations_are_summed(s3: Any) -> None:
 
 
 def _glue_table(glue: Any, spec: TableSpec) -> None:
-    with contextlib.suppress(glue.exceptions.AlreadyExistsException):
-        glue.create_database(DatabaseInput={"Name": spec.database})
-    glue.create_table(DatabaseName=spec.database, TableInput=glue_table_input(spec))
+    """The catalog as `ddl --compacted --apply` leaves it: the templates read <table>_all."""
+    create_catalog(glue, spec)
 
 
 def test_the_glue_table_gives_location_and_projection(s3: Any) -> None:
@@ -246,7 +244,9 @@ def test_the_glue_table_gives_location_and_projection(s3: Any) -> None:
     by_table = estimate_query("top-ips", params, s3=s3, glue=glue, now=NOW)
     # The enum projection leaves out app-uploads, which Athena cannot see.
     assert by_table.buckets == ("app-assets", "logs.example.com")
-    assert by_table.partitions == 4 and by_table.bytes < by_location.bytes
+    # <table>_all reads the raw and the compacted table: 4 partitions of each (the compacted
+    # ones are empty here, so the bytes are the raw table's).
+    assert by_table.partitions == 2 * 4 and by_table.bytes < by_location.bytes
     named = estimate_query(
         "top-ips", params, table="s3_access_logs_db.s3_access_logs", s3=s3, glue=glue, now=NOW
     )
@@ -268,51 +268,36 @@ def test_injected_projection_needs_buckets(s3: Any) -> None:
     named = estimate_query(
         "top-ips", {**params, "buckets": "app-uploads"}, s3=s3, glue=glue, now=NOW
     )
-    assert named.buckets == ("app-uploads",) and named.partitions == 2
-
-
-def _presto_view(sql: str) -> str:
-    payload = json.dumps({"originalSql": sql, "catalog": "awsdatacatalog", "columns": []})
-    return "/* Presto View: " + base64.b64encode(payload.encode()).decode() + " */"
+    assert named.buckets == ("app-uploads",) and named.partitions == 2 * 2  # raw + compacted
 
 
 def test_a_view_counts_the_tables_it_reads(s3: Any) -> None:
     glue = boto3.client("glue", region_name=REGION)
     raw = TableSpec(location=f"s3://{LOG_BUCKET}/PartitionedLogs/", bucket_projection="injected")
-    compacted = TableSpec(
-        location=f"s3://{LOG_BUCKET}/CompactedLogs/",
-        table="s3_access_logs_compacted",
-        bucket_projection="injected",
-    )
-    _glue_table(glue, raw)
-    _glue_table(glue, compacted)
+    _glue_table(glue, raw)  # <table>_all reads the raw and the compacted table
     s3.put_object(
         Bucket=LOG_BUCKET,
         Key="CompactedLogs/Year=2024/Month=05/Day=02/app-assets/part-0.parquet",
         Body=b"q" * 700,
     )
-    glue.create_table(
-        DatabaseName="s3_access_logs_db",
-        TableInput={
-            "Name": "s3_access_logs_all",
-            "TableType": "VIRTUAL_VIEW",
-            "ViewOriginalText": _presto_view(
-                "SELECT * FROM s3_access_logs_compacted UNION ALL "
-                "SELECT * FROM s3_access_logs_db.s3_access_logs"
-            ),
-        },
-    )
-    params = {
-        "start": "2024-05-02",
-        "end": "2024-05-03",
-        "buckets": "app-assets",
-        "table": "s3_access_logs_all",
-    }
+    params = {"start": "2024-05-02", "end": "2024-05-03", "buckets": "app-assets"}
     estimate = estimate_query("top-ips", params, s3=s3, glue=glue, now=NOW)
     raw_only = estimate_query(
-        "top-ips", {**params, "table": "s3_access_logs"}, s3=s3, glue=glue, now=NOW
+        "top-ips", params, table="s3_access_logs_db.s3_access_logs", s3=s3, glue=glue, now=NOW
     )
     assert estimate.bytes == raw_only.bytes + 700
+    # A view Athena stored in Glue is followed to the tables it reads, whatever they are.
+    glue.create_table(
+        DatabaseName="s3_access_logs_db",
+        TableInput=athena_view_input(
+            "raw_twice",
+            "SELECT * FROM s3_access_logs UNION ALL SELECT * FROM s3_access_logs_db.s3_access_logs",
+        ),
+    )
+    twice = estimate_query(
+        "top-ips", params, table="s3_access_logs_db.raw_twice", s3=s3, glue=glue, now=NOW
+    )
+    assert twice.bytes == raw_only.bytes
 
 
 def test_a_table_without_projection_or_a_bad_location_is_a_config_error(s3: Any) -> None:
@@ -321,6 +306,9 @@ def test_a_table_without_projection_or_a_bad_location_is_a_config_error(s3: Any)
     glue.create_table(
         DatabaseName="plain",
         TableInput={"Name": "logs", "StorageDescriptor": {"Location": "s3://x/y/"}},
+    )
+    glue.create_table(  # the view the templates read, over that table
+        DatabaseName="plain", TableInput=athena_view_input("logs_all", "SELECT * FROM plain.logs")
     )
     params = {"start": "2024-05-02", "end": "2024-05-03", "database": "plain", "table": "logs"}
     with pytest.raises(ConfigError, match="no partition projection"):

@@ -235,8 +235,14 @@ def stores_from_glue(
     source = f"table {database}.{table}"
     if _depth > _MAX_VIEW_DEPTH:
         raise ConfigError(source, "views nest too deep: give --location")
-    with aws_errors(f"Glue GetTable {database}.{table}"):
-        response = glue.get_table(DatabaseName=database, Name=table)
+    try:
+        with aws_errors(f"Glue GetTable {database}.{table}"):
+            response = glue.get_table(DatabaseName=database, Name=table)
+    except InputError as exc:  # not in the catalog: say how to put it there
+        raise InputError(
+            f"{exc} Create the tables and views with `s3logs-athena ddl --compacted --apply`, "
+            "or give --location s3://BUCKET/PartitionedLogs/"
+        ) from None
     found = response["Table"]
     if found.get("TableType") == "VIRTUAL_VIEW":
         stores: list[PartitionStore] = []
