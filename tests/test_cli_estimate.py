@@ -53,7 +53,7 @@ def test_the_table_says_it_is_an_upper_bound(aws: None) -> None:
     assert code == 0, err
     text = " ".join(out.split())
     assert "partitions 2 from 2024-05-01 to 2024-05-02, 1 bucket" in text
-    assert "objects 6" in text and "bytes 6,291,456 (6.0 MiB)" in text
+    assert "objects 6" in text and "bytes 6,291,456 (6.3 MB)" in text
     assert "at $6.75 per TB" in text and "at least 10 MB" in text
     assert "upper bound" in text and "only the columns a query uses from Parquet" in text
 

@@ -74,7 +74,7 @@ def test_athena_engine_prints_cost_and_reuse(athena: FakeAthena) -> None:  # noq
     )  # fmt: skip
     assert code == 0, err
     assert json.loads(out) == [{"remoteip": "192.0.2.66", "requests": 3}]
-    assert "engine athena" in err and "data scanned 50.0 MB" in err
+    assert "engine athena" in err and "data scanned 52.4 MB" in err
     assert "est. cost $0.000238" in err and "not reused" in err
     (request,) = athena.requests
     assert "remoteip" in request["QueryString"] and "year" in request["QueryString"]

@@ -63,7 +63,7 @@ def test_over_the_limit_is_refused_and_nothing_is_sent(athena: FakeAthena) -> No
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     (line,) = lines
-    assert "12.0 MiB" in line and "10.0 MiB" in line  # the estimate and the limit
+    assert "12.6 MB" in line and "10.5 MB" in line  # the estimate and the limit
     assert "-p start=" in line and "-p buckets=" in line  # how to narrow it
     assert "nothing was sent to Athena" in line
     assert athena.requests == [] and _executions() == 0
@@ -73,7 +73,7 @@ def test_the_environment_sets_the_default_limit(athena: FakeAthena) -> None:  # 
     _fill()
     env = {"S3LOGS_ATHENA_MAX_BYTES": "5MB"}
     code, _, err = _run(*_athena_args("--location", LOCATION), env=env)
-    assert code == 2 and "over the limit of 4.8 MiB (5,000,000 bytes)" in err
+    assert code == 2 and "over the limit of 5.0 MB (5,000,000 bytes)" in err
     assert athena.requests == []
     # The option wins over the environment.
     athena.queue([("remoteip", "varchar"), ("requests", "bigint")], [["192.0.2.66", "3"]])
@@ -91,8 +91,8 @@ def test_under_the_limit_runs_and_compares_with_the_actual(athena: FakeAthena) -
     )
     assert code == 0, err
     assert "192.0.2.66" in out
-    assert "estimate vs actual: Athena scanned 3.0 MiB" in err
-    assert "the estimate was 6.0 MiB, 2.00x the actual" in err
+    assert "estimate vs actual: Athena scanned 3.1 MB" in err
+    assert "the estimate was 6.3 MB, 2.00x the actual" in err
     (request,) = athena.requests
     assert "bucket IN ('app-assets')" in request["QueryString"]
 
@@ -108,7 +108,7 @@ def test_the_glue_table_is_the_default_location(athena: FakeAthena) -> None:  # 
     code, _, err = _run(*_athena_args("--max-bytes", "1GiB"))
     assert code == 2 and "injected" in err and "-p buckets" in err
     code, _, err = _run(*_athena_args("--max-bytes", "5MiB", "-p", "buckets=app-assets"))
-    assert code == 2 and "6.0 MiB" in err
+    assert code == 2 and "6.3 MB" in err
     assert athena.requests == []
 
 
@@ -144,7 +144,7 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert usd_per_tb() == 6.75 and usd_per_tb(7) == 7
     with pytest.raises(ConfigError, match="--usd-per-tb"):
         usd_per_tb("free")
-    assert format_size(1536) == "1.5 KiB" and format_size(12) == "12 B"
+    assert format_size(1536) == "1.5 kB" and format_size(12) == "12 B"
 
 
 def test_check_limit() -> None:

@@ -37,6 +37,7 @@ from ..layout import (
     DEFAULT_TABLE,
     Layout,
 )
+from ..units import human_bytes
 from .aws_options import AwsOptions, aws_options
 from .days import DAY_FORMS, parse_day_range
 from .output import echo_json, format_option, progress_option, show_progress
@@ -93,15 +94,6 @@ def _progress_bars(enabled: bool) -> Iterator[_Bars | None]:
         yield _Bars(progress)
 
 
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def _print_summary(summary: CompactionSummary, console: Console) -> None:
     shown = [p for p in summary.partitions if p.status not in ("up_to_date", "failed")]
     shown.sort(key=lambda p: (p.day, p.bucket))
@@ -112,7 +104,7 @@ def _print_summary(summary: CompactionSummary, console: Console) -> None:
         for column in ("objects", "records", "rejects", "size"):
             table.add_column(column, justify="right")
         for p in shown[:_SHOWN]:
-            size = _size(p.bytes_in) if summary.dry_run else f"{_size(p.bytes_out)}"
+            size = human_bytes(p.bytes_in) if summary.dry_run else f"{human_bytes(p.bytes_out)}"
             table.add_row(
                 p.day.isoformat(),
                 cell(p.bucket),
@@ -148,8 +140,9 @@ def _print_summary(summary: CompactionSummary, console: Console) -> None:
     if not summary.dry_run:
         console.print(
             f"{totals['objects']:,} raw objects, {totals['records']:,} records, "
-            f"{totals['rejects']:,} rejected lines; {_size(totals['bytes_in'])} in, "
-            f"{_size(totals['bytes_out'])} out{ratio} in {totals['outputs']} Parquet objects.",
+            f"{totals['rejects']:,} rejected lines; {human_bytes(totals['bytes_in'])} in, "
+            f"{human_bytes(totals['bytes_out'])} out{ratio} in {totals['outputs']} Parquet "
+            "objects.",
             soft_wrap=True,
             highlight=False,
         )

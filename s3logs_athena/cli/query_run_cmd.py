@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from ..units import human_bytes
 from .aws_options import AwsOptions, aws_options
 from .cost_options import CostSettings, cost_options, guard_query, print_comparison
 from .csv_output import csv_raw_option
@@ -28,17 +29,6 @@ if TYPE_CHECKING:
     from ..engines import QueryResult
 
 _stderr = Console(stderr=True, soft_wrap=True)
-
-
-def _human_bytes(count: int | None) -> str:
-    if count is None:
-        return "unknown"
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{count} B"  # pragma: no cover
 
 
 def _print_frame(frame: pd.DataFrame, output: str, csv_raw: bool) -> None:
@@ -60,7 +50,7 @@ def _summary(result: QueryResult) -> str:
         plural(len(result.frame), "row"),
         f"engine {result.engine}",
         f"{result.seconds:.2f} s",
-        f"data scanned {_human_bytes(result.bytes_scanned)}",
+        f"data scanned {human_bytes(result.bytes_scanned)}",
     ]
     if result.engine == "athena":
         parts.append(f"est. cost ${result.cost_usd or 0:.6f}")

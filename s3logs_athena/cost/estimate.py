@@ -147,7 +147,7 @@ class Estimate:
         }
 
     def describe(self) -> str:
-        """One line: ``12 partitions, 340 objects, 1.2 GiB: at most $0.0059 ...``."""
+        """One line: ``12 partitions, 340 objects, 1.3 GB: at most $0.0059 ...``."""
         days = ""
         if self.first_day and self.last_day:
             count = len(self.buckets)

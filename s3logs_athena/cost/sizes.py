@@ -3,8 +3,8 @@
 Parsing is the template parameters' own ``bytes`` parser, so ``--max-bytes``, the
 ``S3LOGS_ATHENA_MAX_BYTES`` variable and a template's ``min_bytes`` accept the same forms:
 a plain number, or a number with ``B``, ``KB``/``MB``/``GB``/``TB`` (powers of 1000) or
-``KiB``/``MiB``/``GiB``/``TiB`` (powers of 1024). Sizes are shown in binary units, labelled
-as such (``GiB``).
+``KiB``/``MiB``/``GiB``/``TiB`` (powers of 1024). Sizes are shown in decimal units, the
+product's one unit system (:mod:`s3logs_athena.units`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 
 from ..errors import ConfigError, ParameterError
 from ..templates.params import TemplateParam
+from ..units import human_bytes
 
 __all__ = ["USD_PER_TB_ENV", "format_size", "parse_size", "usd_per_tb"]
 
@@ -20,7 +21,6 @@ __all__ = ["USD_PER_TB_ENV", "format_size", "parse_size", "usd_per_tb"]
 USD_PER_TB_ENV = "S3LOGS_ATHENA_USD_PER_TB"
 
 _SIZE = TemplateParam("size", "bytes", "A byte count.", minimum=0)
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 def parse_size(value: str | int, *, setting: str = "--max-bytes") -> int:
@@ -33,15 +33,9 @@ def parse_size(value: str | int, *, setting: str = "--max-bytes") -> int:
 
 
 def format_size(count: int | None) -> str:
-    """``1536`` -> ``"1.5 KiB"``; ``None`` -> ``"unknown"``."""
-    if count is None:
-        return "unknown"
-    size = float(count)
-    for unit in _UNITS:
-        if abs(size) < 1024 or unit == _UNITS[-1]:
-            return f"{count:,} B" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+    """``1536`` -> ``"1.5 kB"``; ``None`` -> ``"unknown"`` (the product's one unit system:
+    :func:`s3logs_athena.units.human_bytes`)."""
+    return human_bytes(count)
 
 
 def usd_per_tb(value: float | str | None = None) -> float:

@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from .. import units
+
 __all__ = [
     "MAX_CELL_CHARS",
     "format_value",
@@ -59,12 +61,7 @@ def _is_share(column: str) -> bool:
 
 def human_bytes(count: int) -> str:
     """Decimal units, as S3's console and the report's axes show them (``64.7 GB``)."""
-    size = float(count)
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(size) < 1000 or unit == "PB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
+    return units.human_bytes(count)
 
 
 def _significant(value: float, digits: int = 3) -> str:
