@@ -97,6 +97,7 @@ def test_progress_goes_to_stderr_and_keeps_stdout_json(s3: Any) -> None:
     result = run(*WINDOW, "--deep", "--progress", "--format", "json")
     assert result.exit_code == 1
     json.loads(result.stdout)
+    assert "listing objects" in result.stderr and "reading objects" in result.stderr
 
 
 @pytest.mark.parametrize(

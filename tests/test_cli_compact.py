@@ -154,3 +154,11 @@ def test_sync_takes_compacted_days_from_the_compacted_table(s3: Any, tmp_path: A
     assert "compacted: 4 request days (per bucket)" in result.stderr
     raw_only = CliRunner().invoke(cli, [*args, "--raw-only", "--cache", str(tmp_path / "r")])
     assert raw_only.exit_code == 0 and "compacted:" not in raw_only.stderr
+
+
+def test_progress_goes_to_stderr_and_keeps_stdout_json(s3: Any) -> None:
+    moved_dataset(s3, CONFIG)
+    result = run(*RANGE, "--format", "json", "--concurrency", "1", "--progress")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["compacted"] == 2 * 4
+    assert "partitions" in result.stderr and "raw objects" in result.stderr

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -32,6 +30,7 @@ from ..layout import (
 )
 from .aws_options import AwsOptions, aws_options
 from .days import DAY_FORMS, parse_day_range
+from .output import progress_bars, progress_option, show_progress
 from .safe_text import cell
 
 __all__ = ["check"]
@@ -60,19 +59,12 @@ class _Bars:
         self._progress.advance(self._reading, count)
 
 
-@contextmanager
-def _progress_bars(enabled: bool, *, reading: bool) -> Iterator[_Bars | None]:
-    if not enabled:
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        yield _Bars(progress, reading=reading)
+_BAR_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
 
 
 def _csv(value: str | None) -> frozenset[str] | None:
@@ -191,11 +183,7 @@ def _print_table(report: Any, console: Console) -> None:
 @click.option("--partition-root", default=DEFAULT_PARTITION_ROOT, show_default=True)
 @click.option("--source-pattern", default=DEFAULT_SOURCE_PATTERN, show_default=True)
 @click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 256))
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bars on stderr (default: when stderr is a terminal).",
-)
+@progress_option
 @aws_options
 def check(
     log_bucket: str,
@@ -299,8 +287,8 @@ def check(
         concurrency=concurrency,
         compaction=CompactionCheck(enabled=compaction),
     )
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    with _progress_bars(show_progress, reading=deep or athena) as bars:
+    with progress_bars(show_progress(progress), *_BAR_COLUMNS) as bar:
+        bars = _Bars(bar, reading=deep or athena)
         if fix:
             report = check_and_fix(s3, config, row_counter=row_counter, progress=bars)
         else:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -40,7 +38,7 @@ from ..layout import (
 from ..units import human_bytes
 from .aws_options import AwsOptions, aws_options
 from .days import DAY_FORMS, parse_day_range
-from .output import echo_json, format_option, progress_option, show_progress
+from .output import echo_json, format_option, progress_bars, progress_option, show_progress
 from .safe_text import cell, visible
 
 if TYPE_CHECKING:
@@ -78,20 +76,13 @@ class _Bars:
             self._progress.advance(self._partitions, 1)
 
 
-@contextmanager
-def _progress_bars(enabled: bool) -> Iterator[_Bars | None]:
-    if not enabled:
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        yield _Bars(progress)
+_BAR_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    DownloadColumn(),
+    TimeElapsedColumn(),
+)
 
 
 def _print_summary(summary: CompactionSummary, console: Console) -> None:
@@ -283,7 +274,8 @@ def compact(
     )
     s3 = _s3_client(aws, max(16, read_concurrency))
     factory = functools.partial(_s3_client, aws, read_concurrency)
-    with _progress_bars(show_progress(progress)) as bars:
+    with progress_bars(show_progress(progress), *_BAR_COLUMNS) as bar:
+        bars = _Bars(bar)
         summary = run_compaction(s3, request, settings, client_factory=factory, progress=bars)
     view: dict[str, Any] | None = None
     if update_view:

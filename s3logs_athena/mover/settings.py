@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..env_settings import env_int
 from ..errors import ConfigError, InputError
 from ..layout import (
     DEFAULT_COMPACTED_ROOT,
@@ -98,14 +99,7 @@ class MoverSettings:
 
 
 def _int(environ: Mapping[str, str], name: str, low: int, high: int) -> int:
-    raw = environ.get(name, "").strip() or _DEFAULTS[name]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
-    return value
+    return env_int(environ, name, default=int(_DEFAULTS[name]), low=low, high=high)
 
 
 def load_settings(environ: Mapping[str, str]) -> MoverSettings:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ...env_settings import env_int, env_text
 from ...errors import ConfigError, InputError, S3LogsError
 from ...layout import (
     DEFAULT_COMPACTED_ROOT,
@@ -94,19 +95,6 @@ _KNOWN = {
 }
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
-    return value
-
-
 def load_compactor_settings(environ: Mapping[str, str]) -> CompactorSettings:
     """Settings from the environment; :class:`ConfigError` naming the first bad variable."""
     unknown = sorted(n for n in environ if n.startswith(_PREFIX) and n not in _KNOWN)
@@ -114,7 +102,7 @@ def load_compactor_settings(environ: Mapping[str, str]) -> CompactorSettings:
         raise ConfigError(unknown[0], f"unknown setting; known: {', '.join(sorted(_KNOWN))}")
 
     def text(name: str) -> str | None:
-        return environ.get(name, "").strip() or None
+        return env_text(environ, name)
 
     bucket = text("COMPACTOR_LOG_BUCKET")
     if bucket is not None:
@@ -139,18 +127,28 @@ def load_compactor_settings(environ: Mapping[str, str]) -> CompactorSettings:
         log_bucket=bucket,
         layout=layout,
         queue_url=text("COMPACTOR_QUEUE_URL"),
-        lookback_days=_int(environ, "COMPACTOR_LOOKBACK_DAYS", 3, 1, 400),
-        grace=timedelta(minutes=_int(environ, "COMPACTOR_GRACE_MINUTES", 180, 0, 7 * 1440)),
-        row_group_rows=_int(
-            environ, "COMPACTOR_ROW_GROUP_ROWS", DEFAULT_ROW_GROUP_ROWS, 1024, 4_194_304
+        lookback_days=env_int(environ, "COMPACTOR_LOOKBACK_DAYS", default=3, low=1, high=400),
+        grace=timedelta(
+            minutes=env_int(environ, "COMPACTOR_GRACE_MINUTES", default=180, low=0, high=7 * 1440)
         ),
-        read_concurrency=_int(environ, "COMPACTOR_READ_CONCURRENCY", 64, 1, 256),
+        row_group_rows=env_int(
+            environ,
+            "COMPACTOR_ROW_GROUP_ROWS",
+            default=DEFAULT_ROW_GROUP_ROWS,
+            low=1024,
+            high=4_194_304,
+        ),
+        read_concurrency=env_int(
+            environ, "COMPACTOR_READ_CONCURRENCY", default=64, low=1, high=256
+        ),
         database=text("COMPACTOR_DATABASE") or DEFAULT_DATABASE,
         table=text("COMPACTOR_TABLE") or DEFAULT_TABLE,
         workgroup=text("COMPACTOR_WORKGROUP"),
         athena_output=output,
         update_view=flag == "true",
-        reserve_seconds=float(_int(environ, "COMPACTOR_RESERVE_SECONDS", 300, 0, 900)),
+        reserve_seconds=float(
+            env_int(environ, "COMPACTOR_RESERVE_SECONDS", default=300, low=0, high=900)
+        ),
     )
 
 
