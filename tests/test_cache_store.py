@@ -113,6 +113,36 @@ def test_the_cli_says_how_to_rebuild_in_one_line(tmp_path: Path) -> None:
     ).exists()
 
 
+def test_a_cache_given_as_a_relative_path_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's own next command names its cache relative to the working directory."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", str(PARTITIONED), "--cache", "cache"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        cli,
+        [
+            "query",
+            "run",
+            "top-ips",
+            "--cache",
+            "cache",
+            "-p",
+            "start=2024-03-01",
+            "-p",
+            "end=2024-03-03",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    _write_old_cache(tmp_path / "old")
+    with pytest.raises(ConfigError, match="older version"):
+        CacheStore("old")
+
+
 @pytest.fixture
 def s3() -> Iterator[Any]:
     with mock_aws():

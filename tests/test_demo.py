@@ -215,8 +215,10 @@ def test_the_command_prints_each_step_and_a_summary(
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    # As the README runs it: no --out, so the cache is the relative ./s3logs-demo/cache.
+    monkeypatch.chdir(tmp_path)
     args = ["demo", "--buckets", "2", "--days", "1", "--objects-per-day", "8", "--seed", "3"]
-    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"  # put back afterwards
     assert os.environ["AWS_REGION"] == "ap-southeast-2"
@@ -228,7 +230,7 @@ def test_the_command_prints_each_step_and_a_summary(
     assert "check again: ✓ 0 findings" in result.stdout
     assert "CREATE EXTERNAL TABLE" in result.stdout
     assert "Demo summary" in result.stdout and "wall time" in result.stdout
-    assert (tmp_path / "out" / "report.html").is_file()
+    assert (tmp_path / "s3logs-demo" / "report.html").is_file()
 
 
 @pytest.mark.parametrize(

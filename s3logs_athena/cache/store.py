@@ -141,7 +141,9 @@ def check_cache_format(root: Path | str) -> None:
     root = Path(root).expanduser()
     manifest = root / _MANIFEST
     if manifest.is_file():
-        with closing(sqlite3.connect(f"{manifest.as_uri()}?mode=ro", uri=True)) as db:
+        # A file URI (read-only mode) needs an absolute path: users pass relative ones.
+        uri = f"{manifest.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
             try:
                 row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             except sqlite3.OperationalError:  # no meta table: written before formats existed
