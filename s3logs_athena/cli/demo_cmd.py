@@ -11,7 +11,7 @@ import shlex
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -20,6 +20,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from ..units import human_bytes
+from .frame_output import frame_table
 from .paths import check_writable_dir
 from .safe_text import cell, visible
 
@@ -34,36 +36,13 @@ _OK = "[green]✓[/green]"
 _FAIL = "[bold red]✗[/bold red]"
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:,.1f} MB"
-
-
 def _frame_table(frame: pd.DataFrame, title: str, *, max_rows: int = 12) -> Table:
-    import pandas as pd
-
-    table = Table(title=title, title_justify="left", title_style="bold")
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
-    for row in frame.head(max_rows).itertuples(index=False):
-        table.add_row(*(cell(_cell(value)) for value in row))
+    """The first rows of a report section, formatted as ``query run`` prints them."""
+    table = frame_table(frame.head(max_rows))
+    table.title, table.title_justify, table.title_style = title, "left", "bold"
     if len(frame) > max_rows:
         table.caption = f"{len(frame) - max_rows:,} more rows in the HTML report"
     return table
-
-
-def _cell(value: Any) -> str:
-    import pandas as pd
-
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int) or (hasattr(value, "dtype") and pd.api.types.is_integer(value)):
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
 
 
 class _Screen:
@@ -136,7 +115,7 @@ class _Screen:
         table.add_row(
             "generated",
             f"{truth.objects:,} log objects, {truth.records:,} records, "
-            f"{_mb(dataset.total_bytes)}, {truth.start} to {truth.end} (exclusive)",
+            f"{human_bytes(dataset.total_bytes)}, {truth.start} to {truth.end} (exclusive)",
         )
         table.add_row("source buckets", formats)
         for label, text in zip(("planted", "", "", ""), _planted(result), strict=False):
@@ -223,7 +202,8 @@ class _Screen:
             Syntax(ddl, "sql", background_color="default").highlight(ddl), soft_wrap=True
         )
         self.out.print(
-            f"sync: {sync.objects_downloaded:,} objects ({_mb(sync.bytes_downloaded)}) downloaded, "
+            f"sync: {sync.objects_downloaded:,} objects "
+            f"({human_bytes(sync.bytes_downloaded)}) downloaded, "
             f"{sync.ingest.parse.records:,} records in the cache {result.cache_dir}",
             markup=False,
         )
@@ -256,8 +236,8 @@ class _Screen:
         table.add_row(
             "compacted",
             f"{first['compacted']} raw partitions: {first['objects']:,} objects, "
-            f"{first['records']:,} records, {_mb(first['bytes_in'])} of text -> "
-            f"{_mb(first['bytes_out'])} of Parquet in {first['outputs']} objects",
+            f"{first['records']:,} records, {human_bytes(first['bytes_in'])} of text -> "
+            f"{human_bytes(first['bytes_out'])} of Parquet in {first['outputs']} objects",
         )
         table.add_row(
             "late object",
