@@ -156,7 +156,8 @@ def ddl(
     output_location: str | None,
     aws: AwsOptions,
 ) -> None:
-    """The Athena table over the partitioned logs, with partition projection.
+    """The Athena tables over the partitioned logs (partition projection) and the view over
+    them that the query templates read.
 
     Prints CREATE DATABASE, CREATE EXTERNAL TABLE for the raw table and for the compacted
     table <table>_compacted, and CREATE OR REPLACE VIEW <table>_all over both (the view the
@@ -173,6 +174,8 @@ def ddl(
     \b
     Examples:
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --buckets app,www
+      s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --buckets app,www \\
+          --apply --output-location s3://athena-results/ddl/
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ \\
           --bucket-projection injected --with-view
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --format glue-json \\
