@@ -61,7 +61,7 @@ def test_the_table_says_it_is_an_upper_bound(aws: None) -> None:
 def test_from_the_glue_table(aws: None) -> None:
     glue = boto3.client("glue", region_name=REGION)
     spec = TableSpec(location=LOCATION, buckets=("app-assets",), years=(2024, 2024))
-    create_catalog(glue, spec)  # as `ddl --compacted --apply` leaves it
+    create_catalog(glue, spec)  # as `ddl --apply` leaves it
     code, out, err = _estimate("top-ips", *RANGE, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["buckets"] == ["app-assets"]

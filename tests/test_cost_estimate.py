@@ -224,7 +224,7 @@ def test_several_locations_are_summed(s3: Any) -> None:
 
 
 def _glue_table(glue: Any, spec: TableSpec) -> None:
-    """The catalog as `ddl --compacted --apply` leaves it: the templates read <table>_all."""
+    """The catalog as `ddl --apply` leaves it: the templates read <table>_all."""
     create_catalog(glue, spec)
 
 

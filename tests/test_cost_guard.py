@@ -104,7 +104,7 @@ def test_the_glue_table_is_the_default_location(athena: FakeAthena) -> None:  # 
     _fill()
     glue = boto3.client("glue", region_name=REGION)
     spec = TableSpec(location=LOCATION, bucket_projection="injected", years=(2024, 2024))
-    create_catalog(glue, spec)  # as `ddl --compacted --apply` leaves it
+    create_catalog(glue, spec)  # as `ddl --apply` leaves it
     code, _, err = _run(*_athena_args("--max-bytes", "1GiB"))
     assert code == 2 and "injected" in err and "-p buckets" in err
     code, _, err = _run(*_athena_args("--max-bytes", "5MiB", "-p", "buckets=app-assets"))

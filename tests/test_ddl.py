@@ -306,8 +306,23 @@ def test_table_properties_are_what_the_ddl_says() -> None:
 
 # -- golden files -------------------------------------------------------------------------
 
+
+def _default_script(spec: TableSpec) -> list[str]:
+    """What ``s3logs-athena ddl`` prints by default: the raw table, the compacted table and
+    ``<table>_all`` with no day compacted."""
+    from s3logs_athena.table.compacted import compacted_create_statement
+    from s3logs_athena.table.views import Coverage, all_view_statement
+
+    return [
+        *create_statements(spec),
+        compacted_create_statement(spec),
+        all_view_statement(spec, Coverage()),
+    ]
+
+
 GOLDEN_CASES = {
     "create_enum.sql": lambda: create_statements(ENUM),
+    "create_all_enum.sql": lambda: _default_script(ENUM),
     "create_injected.sql": lambda: create_statements(INJECTED),
     "view.sql": lambda: [view_statement(ENUM)],
     "alter_enum.sql": lambda: alter_statements(ALTERED),

@@ -151,6 +151,8 @@ def test_the_outputs_are_written(demo: DemoResult) -> None:
     ddl = (out / "table.sql").read_text(encoding="utf-8")
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS" in ddl
     assert "s3://demo-central-logs/PartitionedLogs/" in ddl and ddl == demo.ddl
+    assert "s3://demo-central-logs/CompactedLogs/" in ddl  # what `ddl` prints by default
+    assert 'CREATE OR REPLACE VIEW "s3_access_logs_db"."s3_access_logs_all"' in ddl
     glue = json.loads((out / "table.glue.json").read_text(encoding="utf-8"))
     assert glue["TableInput"]["Name"] == "s3_access_logs"
     truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))

@@ -35,6 +35,7 @@ def test_old_module_name_is_the_moved_module(old: str, new: str) -> None:
 
 
 def test_rooms_reexport_their_public_names() -> None:
+    from s3logs_athena.doctor import DoctorCheck, run_doctor
     from s3logs_athena.report import Chart, run_report
     from s3logs_athena.table import TableSpec
     from s3logs_athena.templates import get_template
@@ -43,6 +44,8 @@ def test_rooms_reexport_their_public_names() -> None:
     assert run_report.__module__ == "s3logs_athena.report.data"
     assert TableSpec.__module__ == "s3logs_athena.table.ddl"
     assert get_template.__module__ == "s3logs_athena.templates.catalog"
+    assert run_doctor.__module__ == "s3logs_athena.doctor.run"
+    assert DoctorCheck.__module__ == "s3logs_athena.doctor.base"
 
 
 def test_no_module_is_too_long_to_read() -> None:

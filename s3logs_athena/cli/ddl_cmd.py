@@ -1,11 +1,13 @@
-"""``s3logs-athena ddl``: print (or apply) the Athena table over the partitioned logs, and
-with ``--compacted`` the compacted table and the view over both."""
+"""``s3logs-athena ddl``: print (or apply) the Athena table over the partitioned logs, the
+compacted table and the view over both (``<table>_all``, what the query templates read);
+``--no-compacted`` for the raw table alone."""
 
 from __future__ import annotations
 
 import json
 
 import click
+from click.core import ParameterSource
 
 from ..errors import InputError
 from ..layout import DEFAULT_COMPACTED_ROOT, DEFAULT_DATABASE, DEFAULT_TABLE
@@ -27,6 +29,7 @@ from ..table.ddl import (
     view_statement,
 )
 from .aws_options import AwsOptions, aws_options
+from .safe_text import visible
 
 
 def _buckets(text: str | None) -> tuple[str, ...]:
@@ -99,11 +102,14 @@ def _projection(buckets: tuple[str, ...], projection: str | None) -> BucketProje
 )
 @click.option("--with-view", is_flag=True, help="Also create the typed view <table>_typed.")
 @click.option(
-    "--compacted",
-    is_flag=True,
+    "--compacted/--no-compacted",
+    default=True,
+    show_default=True,
     help="Also the compacted table <table>_compacted (Parquet, same projection) and the view "
-    "<table>_all over both; with --alter, update both tables' projection; with --format "
-    "glue-json, the compacted table's TableInput.",
+    "<table>_all over both, which the query templates read; with --alter, update both "
+    "tables' projection. --no-compacted: the raw table only. With --format glue-json the "
+    "raw table's TableInput, unless --compacted is given explicitly: then the compacted "
+    "table's.",
 )
 @click.option(
     "--compacted-root",
@@ -131,7 +137,9 @@ def _projection(buckets: tuple[str, ...], projection: str | None) -> BucketProje
     help="Athena query result location for --apply.",
 )
 @aws_options
+@click.pass_context
 def ddl(
+    context: click.Context,
     location: str,
     database: str,
     table: str,
@@ -148,17 +156,26 @@ def ddl(
     output_location: str | None,
     aws: AwsOptions,
 ) -> None:
-    """The Athena table over the partitioned logs, with partition projection.
+    """The Athena tables over the partitioned logs (partition projection) and the view over
+    them that the query templates read.
 
-    Prints CREATE DATABASE and CREATE EXTERNAL TABLE (or, with --alter, the ALTER TABLE that
-    updates an existing table's bucket list and year range); --with-view adds the typed view;
-    --compacted adds the compacted table and the view over both tables (printed with no day
-    compacted yet; with --apply, with the days the manifests in the bucket cover; the
-    compactor keeps it current); --apply also runs them on Athena.
+    Prints CREATE DATABASE, CREATE EXTERNAL TABLE for the raw table and for the compacted
+    table <table>_compacted, and CREATE OR REPLACE VIEW <table>_all over both (the view the
+    query templates read on Athena; printed with no day compacted yet; with --apply, with the
+    days the manifests in the bucket cover; the compactor keeps it current). --alter prints
+    the ALTER TABLE that updates both tables' bucket list and year range instead;
+    --no-compacted leaves the compacted table and the view out; --with-view adds the typed
+    view <table>_typed; --apply also runs the statements on Athena.
+
+    --format glue-json prints one table for `aws glue create-table`: the raw table, or with
+    an explicit --compacted the compacted table (the view is created by --apply or by
+    infra/template.yaml).
 
     \b
     Examples:
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --buckets app,www
+      s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --buckets app,www \\
+          --apply --output-location s3://athena-results/ddl/
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ \\
           --bucket-projection injected --with-view
       s3logs-athena ddl --location s3://central-logs/PartitionedLogs/ --format glue-json \\
@@ -181,9 +198,12 @@ def ddl(
                     f"{flag} works with SQL output only, not --format glue-json (a Glue table "
                     "is created with glue create-table / updated with glue update-table)"
                 )
+        # One TableInput, as before --compacted became the default: the raw table unless
+        # the compacted one is asked for by name.
+        explicit = context.get_parameter_source("compacted") is not ParameterSource.DEFAULT
         table_input = (
             compacted_glue_table_input(spec, compacted_root)
-            if compacted
+            if compacted and explicit
             else glue_table_input(spec)
         )
         document = {"DatabaseName": spec.database, "TableInput": table_input}
@@ -217,12 +237,20 @@ def _all_view(spec: TableSpec, compacted_root: str, *, read: bool, aws: AwsOptio
     """The view over both tables: with no day compacted, or (``read``) with the days the
     manifests in the log bucket cover, so applying it never undoes the compactor's work."""
     from ..layout import Layout
-    from ..table.views import Coverage, all_view_statement, read_coverage
+    from ..table.views import Coverage, all_view_statement, log_bucket_exists, read_coverage
 
     coverage = Coverage()
     if read:
         layout = Layout(partition_root=spec.partition_root, compacted_root=compacted_root)
-        coverage = read_coverage(aws.client("s3"), spec.log_bucket, layout)
+        s3 = aws.client("s3")
+        if log_bucket_exists(s3, spec.log_bucket):
+            coverage = read_coverage(s3, spec.log_bucket, layout)
+        else:  # no bucket, no manifest: nothing is compacted, which is what the view says
+            click.echo(
+                f"Note: s3://{visible(spec.log_bucket)}/ does not exist (yet): the view "
+                "covers no compacted day.",
+                err=True,
+            )
     compacted_table = compacted_spec(spec, compacted_root).table
     return all_view_statement(spec, coverage, compacted_table=compacted_table)
 

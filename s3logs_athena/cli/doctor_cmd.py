@@ -30,7 +30,12 @@ _GLOBAL = {"s3", "sts"}
     "--dlq", "dlq_url", metavar="URL", help="The DLQ [default: from the queue's redrive policy]."
 )
 @click.option("--database", default=DEFAULT_DATABASE, show_default=True, help="Glue database.")
-@click.option("--table", default=DEFAULT_TABLE, show_default=True, help="Glue table.")
+@click.option(
+    "--table",
+    default=DEFAULT_TABLE,
+    show_default=True,
+    help="The raw Glue table; <table>_compacted and <table>_all are checked too.",
+)
 @click.option(
     "--workgroup",
     default=None,
@@ -57,8 +62,9 @@ def doctor(
     output: str,
     aws: AwsOptions,
 ) -> None:
-    """Check that credentials, region, the log bucket, the queue and DLQ, the Glue table and
-    the Athena workgroup and result location are reachable; change nothing.
+    """Check that credentials, region, the log bucket, the queue and DLQ, the Glue tables and
+    views (the raw table, <table>_compacted and <table>_all, which the query templates read
+    on Athena) and the Athena workgroup and result location are reachable; change nothing.
 
     Run it before a long backfill or a first Athena report. Exit status 0 when nothing is
     missing (warnings included), 1 otherwise.

@@ -178,7 +178,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     \b
     Start here:
       s3logs-athena demo          the whole pipeline on this machine (no AWS account)
-      s3logs-athena ddl --help    the Athena table for your central log bucket
+      s3logs-athena ddl --help    the Athena tables and view for your central log bucket
       s3logs-athena query list    the analysis queries
     """
     ctx.ensure_object(dict)

@@ -240,7 +240,7 @@ def stores_from_glue(
             response = glue.get_table(DatabaseName=database, Name=table)
     except InputError as exc:  # not in the catalog: say how to put it there
         raise InputError(
-            f"{exc} Create the tables and views with `s3logs-athena ddl --compacted --apply`, "
+            f"{exc} Create the tables and views with `s3logs-athena ddl --apply`, "
             "or give --location s3://BUCKET/PartitionedLogs/"
         ) from None
     found = response["Table"]

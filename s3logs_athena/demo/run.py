@@ -296,7 +296,9 @@ def _query(result: DemoResult, watch: DemoObserver) -> None:
     from ..cache import sync
     from ..cache.remote import SyncProgress
     from ..report.data import ReportOptions, run_report
+    from ..table.compacted import compacted_create_statement, compacted_spec
     from ..table.ddl import TableSpec, create_statements, render_script, view_statement
+    from ..table.views import Coverage, all_view_statement
 
     pipeline, dataset = result.pipeline, result.dataset
     assert pipeline is not None and dataset is not None
@@ -305,7 +307,18 @@ def _query(result: DemoResult, watch: DemoObserver) -> None:
         location=f"s3://{pipeline.log_bucket}/{pipeline.layout.partition_root}",
         buckets=tuple(b.name for b in truth.buckets),
     )
-    result.ddl = render_script([*create_statements(spec), view_statement(spec)])
+    # What `s3logs-athena ddl --with-view` prints: the raw table, the compacted table, the
+    # typed view and <table>_all (before compaction: no day covered yet).
+    root = pipeline.layout.compacted_root
+    compacted = compacted_spec(spec, root).table
+    result.ddl = render_script(
+        [
+            *create_statements(spec),
+            compacted_create_statement(spec, root),
+            view_statement(spec),
+            all_view_statement(spec, Coverage(), compacted_table=compacted),
+        ]
+    )
 
     def synced(event: SyncProgress) -> None:
         watch.progress(event.phase, event.done, event.total or None)

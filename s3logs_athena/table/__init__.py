@@ -4,6 +4,9 @@
            typed view, Glue ``TableInput`` and ``ALTER`` statements, generated from the field
            list and the layout.
 ``apply``  sends statements to Athena (pyathena) and says what each one did.
+``compacted``, ``compaction/``  the compacted Parquet table and how it is filled.
+``views``  ``<table>_all``, the view over both tables that the query templates read.
+``glue_view``  Athena views as Glue stores them (the SAM template's ``<table>_all``).
 
 Importing this package is cheap: only the standard library and jinja2 (for the DDL text).
 """

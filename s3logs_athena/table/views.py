@@ -66,6 +66,7 @@ __all__ = [
     "all_view_statement",
     "apply_with_athena_client",
     "day_ranges",
+    "log_bucket_exists",
     "read_coverage",
     "update_all_view",
 ]
@@ -124,6 +125,19 @@ def read_coverage(s3: Any, log_bucket: str, layout: Layout) -> Coverage:
         if parsed is not None:
             pairs.append(parsed)
     return Coverage.of(pairs)
+
+
+def log_bucket_exists(s3: Any, bucket: str) -> bool:
+    """Whether ``bucket`` exists (``HeadBucket``): a bucket not created yet holds no manifest,
+    so ``ddl --apply`` can create the view with no coverage instead of failing."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception as exc:
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise AwsError(f"HeadBucket s3://{bucket}/", code, str(exc)) from None
+    return True
 
 
 # -- the SQL -----------------------------------------------------------------------------

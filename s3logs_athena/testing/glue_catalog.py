@@ -1,38 +1,25 @@
-"""The Glue Data Catalog as ``ddl --compacted --apply`` leaves it, for tests on moto.
+"""The Glue Data Catalog as ``ddl --apply`` leaves it, for tests on moto.
 
 Athena keeps a view it created in Glue as a ``VIRTUAL_VIEW`` whose ``ViewOriginalText`` is
-``/* Presto View: <base64 JSON with originalSql> */``. moto's Athena runs no DDL, so tests
-that need the catalog a real account would have (the raw table, the compacted table, the typed
-view and ``<table>_all``) build it here from the same generators ``ddl`` uses.
+``/* Presto View: <base64 JSON with originalSql> */`` (built by
+:func:`s3logs_athena.table.glue_view.athena_view_input`, re-exported here). moto's Athena runs
+no DDL, so tests that need the catalog a real account would have (the raw table, the compacted
+table, the typed view and ``<table>_all``) build it here from the same generators ``ddl`` uses.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 from typing import Any
 
 from ..layout import DEFAULT_COMPACTED_ROOT
 from ..table.compacted import compacted_glue_table_input, compacted_spec
 from ..table.ddl import TableSpec, glue_table_input, view_statement
+from ..table.glue_view import all_view_columns, athena_view_input
 from ..table.names import all_view
 from ..table.views import Coverage, all_view_query
 
 __all__ = ["athena_view_input", "create_catalog"]
-
-
-def athena_view_input(name: str, query: str) -> dict[str, Any]:
-    """The Glue ``TableInput`` Athena writes for ``CREATE VIEW name AS query``."""
-    payload = {"originalSql": query, "catalog": "awsdatacatalog", "columns": []}
-    encoded = base64.b64encode(json.dumps(payload).encode()).decode()
-    return {
-        "Name": name,
-        "TableType": "VIRTUAL_VIEW",
-        "Parameters": {"presto_view": "true", "comment": "Presto View"},
-        "ViewOriginalText": f"/* Presto View: {encoded} */",
-        "ViewExpandedText": "/* Presto View */",
-    }
 
 
 def create_catalog(
@@ -49,7 +36,10 @@ def create_catalog(
     glue.create_table(DatabaseName=spec.database, TableInput=glue_table_input(spec))
     typed_query = view_statement(spec).split(" AS\n", 1)[1]
     glue.create_table(
-        DatabaseName=spec.database, TableInput=athena_view_input(spec.view, typed_query)
+        DatabaseName=spec.database,
+        TableInput=athena_view_input(
+            spec.view, typed_query, database=spec.database, columns=all_view_columns()
+        ),
     )
     root = compacted_root or DEFAULT_COMPACTED_ROOT
     compacted = compacted_spec(spec, root)
@@ -59,5 +49,7 @@ def create_catalog(
         TableInput=athena_view_input(
             all_view(spec.table),
             all_view_query(spec, coverage or Coverage(), compacted_table=compacted.table),
+            database=spec.database,
+            columns=all_view_columns(),
         ),
     )

@@ -6,7 +6,8 @@ dependency) and a checkout (the template is not shipped in the wheel). Just enou
 CloudFormation: ``Ref`` (parameters - a ``CommaDelimitedList`` as a list -, pseudo
 parameters, resources -> their physical name from ``physical``), ``Fn::If`` with
 ``Fn::Equals``/``Fn::Not``/``Fn::And``/``Fn::Or`` conditions, ``Fn::Sub``, ``Fn::Join``,
-``Fn::Split``, ``Fn::Select``, ``Fn::GetAtt`` (from ``physical``) and ``AWS::NoValue``.
+``Fn::Split``, ``Fn::Select``, ``Fn::Base64``, ``Fn::GetAtt`` (from ``physical``) and
+``AWS::NoValue``.
 Anything else raises, so a template change the tests cannot follow is noticed.
 """
 
@@ -132,6 +133,10 @@ class Resolver:
             if fn == "Fn::Select":
                 index, items = args
                 return self.resolve(items)[int(self.resolve(index))]
+            if fn == "Fn::Base64":
+                import base64
+
+                return base64.b64encode(str(self.resolve(args)).encode()).decode()
             if fn == "Fn::GetAtt":
                 name = ".".join(args) if isinstance(args, list) else args
                 return self.physical[name]

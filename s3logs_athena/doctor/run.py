@@ -4,8 +4,9 @@ What a platform engineer runs before a long backfill or a first ``report --engin
 credentials (STS ``GetCallerIdentity``), the region, the log bucket (``HeadBucket`` and one
 ``ListObjectsV2`` page under the partition root), the mover's queue and its DLQ
 (``GetQueueAttributes``; the DLQ from the queue's redrive policy when not named), the Glue
-table and its typed view (``GetTable``), and the Athena workgroup and its query result
-location (``GetWorkGroup``, ``HeadBucket``). Nothing is created, changed or deleted.
+tables and views Athena queries need (``GetTable``: the raw table, its typed view, the
+compacted table and ``<table>_all``; :mod:`.catalog`), and the Athena workgroup and its query
+result location (``GetWorkGroup``, ``HeadBucket``). Nothing is created, changed or deleted.
 
 Each check yields a :class:`DoctorCheck` whose ``status`` is ``ok``, ``warn`` (works, but
 worth knowing), ``missing`` (a setting or a resource is absent: ``hint`` says what to do),
@@ -15,78 +16,14 @@ failure). Clients come from ``client_for(service)``, so the checks run on any en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from .errors import CREDENTIALS_HINT, REGION_HINT, S3LogsError
-from .layout import DEFAULT_DATABASE, DEFAULT_PARTITION_ROOT, DEFAULT_TABLE
+from ..errors import REGION_HINT
+from .base import ClientFor, DoctorCheck, DoctorConfig, failure
+from .catalog import catalog_checks
 
-__all__ = ["STATUSES", "DoctorCheck", "DoctorConfig", "run_doctor"]
-
-STATUSES = ("ok", "warn", "missing", "error", "skipped")
-ClientFor = Callable[[str], Any]
-
-_NOT_FOUND = {
-    "404",
-    "NoSuchBucket",
-    "NotFound",
-    "EntityNotFoundException",
-    "AWS.SimpleQueueService.NonExistentQueue",
-    "QueueDoesNotExist",
-    "InvalidRequestException",
-}
-
-
-@dataclass(frozen=True)
-class DoctorCheck:
-    """One thing checked: what, how it went, and what to do about it."""
-
-    name: str
-    status: str
-    detail: str
-    hint: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("missing", "error")
-
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class DoctorConfig:
-    """What to check. ``None`` for the log bucket or the queue skips that check."""
-
-    region: str | None = None
-    log_bucket: str | None = None
-    partition_root: str = DEFAULT_PARTITION_ROOT
-    queue_url: str | None = None
-    dlq_url: str | None = None
-    database: str = DEFAULT_DATABASE
-    table: str = DEFAULT_TABLE
-    workgroup: str = "primary"
-    output_location: str | None = None
-
-
-def _code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", type(exc).__name__))
-    return type(exc).__name__
-
-
-def _message(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error", {})
-        return f"{error.get('Code', '')}: {error.get('Message', '') or exc}".strip(": ")
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _is_missing_credentials(exc: Exception) -> bool:
-    return type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError")
+__all__ = ["run_doctor"]
 
 
 class _Doctor:
@@ -98,29 +35,13 @@ class _Doctor:
     def _client(self, service: str) -> Any:
         return self.client_for(service)
 
-    def _failure(
-        self, name: str, exc: Exception, missing_hint: str = "", missing: str = ""
-    ) -> DoctorCheck:
-        if _is_missing_credentials(exc):
-            return DoctorCheck(name, "missing", "no AWS credentials", CREDENTIALS_HINT)
-        if isinstance(exc, S3LogsError):  # a ConfigError from the client factory: no region
-            return DoctorCheck(name, "missing", str(exc), REGION_HINT)
-        code = _code(exc)
-        if code in _NOT_FOUND and missing_hint:
-            return DoctorCheck(name, "missing", missing or _message(exc), missing_hint)
-        if code in ("403", "AccessDenied", "AccessDeniedException"):
-            return DoctorCheck(
-                name, "error", f"access denied: {_message(exc)}", "grant this principal access"
-            )
-        return DoctorCheck(name, "error", _message(exc))
-
     # -- the checks -----------------------------------------------------------------------
 
     def credentials(self) -> DoctorCheck:
         try:
             identity = self._client("sts").get_caller_identity()
         except Exception as exc:  # every failure is a finding
-            return self._failure("credentials", exc)
+            return failure("credentials", exc)
         self.credentials_ok = True
         return DoctorCheck(
             "credentials", "ok", f"account {identity.get('Account')}, {identity.get('Arn')}"
@@ -140,7 +61,7 @@ class _Doctor:
         try:
             head = s3.head_bucket(Bucket=bucket)
         except Exception as exc:
-            yield self._failure(
+            yield failure(
                 "log bucket",
                 exc,
                 "check --log-bucket, the account and the endpoint",
@@ -159,7 +80,7 @@ class _Doctor:
         try:
             page = s3.list_objects_v2(Bucket=bucket, Prefix=root, MaxKeys=1)
         except Exception as exc:
-            yield self._failure("partitions", exc)
+            yield failure("partitions", exc)
             return
         if page.get("KeyCount", 0):
             yield DoctorCheck("partitions", "ok", f"objects under s3://{bucket}/{root}")
@@ -179,7 +100,7 @@ class _Doctor:
             )["Attributes"]
         except Exception as exc:
             hint = f"check --{name} (a queue URL)"
-            return self._failure(name, exc, hint, missing=f"{url} does not exist"), {}
+            return failure(name, exc, hint, missing=f"{url} does not exist"), {}
         waiting = int(attributes.get("ApproximateNumberOfMessages", 0))
         in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
         detail = f"{url}: {waiting:,} messages waiting, {in_flight:,} in flight"
@@ -228,55 +149,21 @@ class _Doctor:
             return None
 
     def glue(self) -> Iterator[DoctorCheck]:
-        config = self.config
-        name = f"{config.database}.{config.table}"
-        hint = (
-            "create it: `s3logs-athena ddl --location s3://LOG_BUCKET/PartitionedLogs/ "
-            "--buckets ... --with-view --apply` (or deploy infra/template.yaml)"
-        )
         try:
-            table = self._client("glue").get_table(DatabaseName=config.database, Name=config.table)
+            glue = self._client("glue")
         except Exception as exc:
-            yield self._failure("glue table", exc, hint)
+            yield failure("glue table", exc)
             return
-        parameters = table["Table"].get("Parameters", {})
-        location = table["Table"].get("StorageDescriptor", {}).get("Location", "")
-        problems = []
-        if parameters.get("projection.enabled", "").lower() != "true":
-            problems.append("partition projection is off")
-        if config.log_bucket and not location.startswith(f"s3://{config.log_bucket}/"):
-            problems.append(f"its location {location} is not in s3://{config.log_bucket}/")
-        detail = f"{name} at {location}"
-        if problems:
-            yield DoctorCheck(
-                "glue table", "warn", f"{detail}: {'; '.join(problems)}", "rerun `ddl --alter`"
-            )
-        else:
-            yield DoctorCheck("glue table", "ok", f"{detail}, partition projection on")
-        view = f"{config.table}_typed"
-        try:
-            self._client("glue").get_table(DatabaseName=config.database, Name=view)
-        except Exception as exc:
-            if _code(exc) == "EntityNotFoundException":
-                yield DoctorCheck(
-                    "typed view",
-                    "warn",
-                    f"{config.database}.{view} is missing",
-                    "`s3logs-athena ddl ... --with-view --apply` creates it",
-                )
-            else:
-                yield self._failure("typed view", exc)
-            return
-        yield DoctorCheck("typed view", "ok", f"{config.database}.{view}")
+        yield from catalog_checks(glue, self.config)
 
     def athena(self) -> Iterator[DoctorCheck]:
-        from .table.apply import RESULT_LOCATION_HINT
+        from ..table.apply import RESULT_LOCATION_HINT
 
         workgroup = self.config.workgroup
         try:
             group = self._client("athena").get_work_group(WorkGroup=workgroup)["WorkGroup"]
         except Exception as exc:
-            yield self._failure("athena workgroup", exc, "check --workgroup")
+            yield failure("athena workgroup", exc, "check --workgroup")
             return
         state = group.get("State", "ENABLED")
         configured = group.get("Configuration", {}).get("ResultConfiguration", {})
@@ -306,7 +193,7 @@ class _Doctor:
         try:
             self._client("s3").head_bucket(Bucket=bucket)
         except Exception as exc:
-            yield self._failure(
+            yield failure(
                 "athena output location",
                 exc,
                 f"create bucket {bucket} or choose another location",

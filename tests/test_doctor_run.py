@@ -1,5 +1,6 @@
-"""``s3logs-athena doctor``: what is reachable, what is missing and what to do, changing
-nothing (in-process moto for the library, a moto server for the command)."""
+"""``s3logs-athena doctor`` (:mod:`s3logs_athena.doctor.run`): what is reachable, what is
+missing and what to do, changing nothing (in-process moto for the library, a moto server for
+the command). The catalog checks in detail: ``test_doctor_catalog.py``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from s3logs_athena.doctor import DoctorCheck, DoctorConfig, run_doctor
+from s3logs_athena.table.apply import apply_statements
+from s3logs_athena.table.compacted import compacted_create_statement
+from s3logs_athena.table.ddl import TableSpec, create_statements
+from s3logs_athena.table.views import Coverage, all_view_statement
+from s3logs_athena.testing.athena_ddl import GlueDdlConnection
+from s3logs_athena.testing.glue_catalog import create_catalog
 
 from .conftest import REPO_ROOT
 
@@ -49,16 +56,9 @@ def create_everything(endpoint: str | None = None) -> tuple[str, str]:
     policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "5"})
     queue = sqs.create_queue(QueueName="mover", Attributes={"RedrivePolicy": policy})["QueueUrl"]
     glue = boto3.client("glue", **kwargs)
-    glue.create_database(DatabaseInput={"Name": "s3_access_logs_db"})
-    for name in ("s3_access_logs", "s3_access_logs_typed"):
-        glue.create_table(
-            DatabaseName="s3_access_logs_db",
-            TableInput={
-                "Name": name,
-                "Parameters": {"projection.enabled": "true"},
-                "StorageDescriptor": {"Location": "s3://central-logs/PartitionedLogs/"},
-            },
-        )
+    # The raw table, its typed view, the compacted table and <table>_all, as Athena keeps them.
+    spec = TableSpec("s3://central-logs/PartitionedLogs/", bucket_projection="injected")
+    create_catalog(glue, spec)
     boto3.client("athena", **kwargs).create_work_group(
         Name="analysts",
         Configuration={"ResultConfiguration": {"OutputLocation": "s3://athena-results/q/"}},
@@ -91,6 +91,8 @@ def test_everything_reachable(aws: None) -> None:
         "dlq": "ok",  # found through the queue's redrive policy
         "glue table": "ok",
         "typed view": "ok",
+        "compacted table": "ok",
+        "all view": "ok",
         "athena workgroup": "ok",
         "athena output location": "ok",
     }
@@ -110,6 +112,8 @@ def test_what_is_missing_is_named_with_what_to_do(aws: None) -> None:
     assert "s3://central-logs/ does not exist" in checks["log bucket"].detail
     assert checks["queue"].status == "missing"
     assert checks["glue table"].status == "missing" and "ddl" in checks["glue table"].hint
+    for name in ("compacted table", "all view"):
+        assert checks[name].status == "missing" and "--apply" in checks[name].hint
     assert checks["athena workgroup"].status == "ok"  # primary always exists
     location = checks["athena output location"]
     assert location.status == "missing" and "--output-location" in location.hint
@@ -192,23 +196,41 @@ def test_the_command_on_a_moto_server(server: str) -> None:
     s3.create_bucket(Bucket="doctor-logs")
     s3.create_bucket(Bucket="doctor-results")
     glue = boto3.client("glue", region_name=REGION, endpoint_url=server)
-    glue.create_database(DatabaseInput={"Name": "logs_db"})
-    glue.create_table(
-        DatabaseName="logs_db",
-        TableInput={
-            "Name": "logs",
-            "Parameters": {"projection.enabled": "true"},
-            "StorageDescriptor": {"Location": "s3://doctor-logs/PartitionedLogs/"},
-        },
+    spec = TableSpec(
+        "s3://doctor-logs/PartitionedLogs/",
+        database="logs_db",
+        table="logs",
+        bucket_projection="injected",
     )
-    ready = _doctor(
-        server, "--log-bucket", "doctor-logs", "--database", "logs_db", "--table", "logs",
+    _apply(glue, create_statements(spec))  # as `ddl --no-compacted --apply` leaves it
+    arguments = (
+        "--log-bucket", "doctor-logs", "--database", "logs_db", "--table", "logs",
         "--output-location", "s3://doctor-results/athena/", "--format", "json",
     )  # fmt: skip
+    raw_only = _doctor(server, *arguments)
+    assert raw_only.returncode == 1, raw_only.stdout + raw_only.stderr
+    checks = {c["name"]: c for c in json.loads(raw_only.stdout)["checks"]}
+    assert checks["glue table"]["status"] == "ok"
+    # What the query templates read on Athena is not there yet: say how to create it.
+    assert checks["all view"]["status"] == "missing"
+    assert "logs_db.logs_all does not exist" in checks["all view"]["detail"]
+    assert "--database logs_db --table logs --apply" in checks["all view"]["hint"]
+    assert checks["compacted table"]["status"] == "missing"
+    assert "not ready: compacted table, all view" in raw_only.stderr
+
+    # What the default `ddl --apply` adds.
+    _apply(glue, [compacted_create_statement(spec), all_view_statement(spec, Coverage())])
+    ready = _doctor(server, *arguments)
     assert ready.returncode == 0, ready.stdout + ready.stderr
     statuses = {c["name"]: c["status"] for c in json.loads(ready.stdout)["checks"]}
     assert statuses["athena output location"] == "ok" and statuses["glue table"] == "ok"
+    assert statuses["compacted table"] == "ok" and statuses["all view"] == "ok"
     assert statuses["typed view"] == "warn" and statuses["partitions"] == "warn"  # still empty
+
+
+def _apply(glue: Any, statements: list[str]) -> None:
+    """Statements as Athena would apply them to the catalog."""
+    apply_statements(statements, GlueDdlConnection(glue))
 
 
 def test_the_command_without_credentials(server: str, tmp_path: Any) -> None:
