@@ -159,3 +159,44 @@ def test_check_limit() -> None:
     assert isinstance(raised.value, InputError) and raised.value.limit == 1999
     assert "2 days of partitions, 2024-05-01 to 2024-05-02" in str(raised.value)
     assert "(it reads 2 buckets)" in str(raised.value)
+
+
+# -- the notebook API -----------------------------------------------------------------------
+
+
+def test_the_notebook_api_refuses_over_the_limit(athena: FakeAthena) -> None:  # noqa: F811
+    from s3logs_athena import run_query
+
+    _fill()
+    params = {"start": "2024-05-01", "end": "2024-05-02"}
+    options: dict[str, Any] = {"engine": "athena", "region": REGION, "workgroup": "analysts"}
+    with pytest.raises(CostLimitError, match="nothing was sent to Athena") as caught:
+        run_query("top-ips", params, max_bytes="10MiB", location=LOCATION, **options)
+    assert caught.value.estimate.bytes == 12 * OBJECT
+    assert athena.requests == [] and _executions() == 0
+
+    athena.queue([("remoteip", "varchar"), ("requests", "bigint")], [["192.0.2.66", "3"]])
+    frame = run_query("top-ips", params, max_bytes="1GiB", location=LOCATION, **options)
+    assert frame["remoteip"].tolist() == ["192.0.2.66"]
+    assert frame.attrs["estimate"]["bytes"] == 12 * OBJECT
+    assert len(athena.requests) == 1
+
+
+def test_the_notebook_api_reads_the_default_limit_from_the_environment(
+    athena: FakeAthena,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from s3logs_athena import run_query
+
+    _fill()
+    monkeypatch.setenv("S3LOGS_ATHENA_MAX_BYTES", "5MB")
+    with pytest.raises(CostLimitError, match=r"over the limit of 5\.0 MB"):
+        run_query(
+            "top-ips",
+            {"start": "2024-05-01", "end": "2024-05-02"},
+            engine="athena",
+            region=REGION,
+            workgroup="analysts",
+            location=LOCATION,
+        )
+    assert athena.requests == []

@@ -115,6 +115,7 @@ def run(
         profile=aws.profile,
         endpoint_url=aws.endpoint_url,
         reuse_minutes=reuse_minutes,
+        guard=False,  # guard_query did it, with this command's options
     )
     if show_sql:
         _stderr.print(result.sql, markup=False, highlight=False)
