@@ -323,10 +323,33 @@ class _Router:
 
 
 def _parse_object(
-    key: str, body: bytes, router: _Router, rejects: _Rejects, counts: _Counts
+    key: str,
+    body: bytes,
+    router: _Router,
+    rejects: _Rejects,
+    counts: _Counts,
+    *,
+    columnwise: bool = True,
 ) -> None:
+    """Parse one raw object's lines into typed rows for ``router``; rejects and counts.
+
+    A chunk of lines goes :func:`~s3logs_athena.table.typed_lines.typed_batch`'s way
+    (column by column, no Python value per field) when every line of it parses; otherwise,
+    or with ``columnwise=False`` (the reference the tests and the benchmark compare with),
+    through the parser's ``parse_columns`` and ``typed_record_batch``, which decide what is
+    rejected and why."""
+    from ..typed_lines import typed_batch
+
     number = 1
     for lines in iter_line_batches(io.BytesIO(body)):
+        fast = typed_batch(lines) if columnwise else None
+        if fast is not None:
+            counts.lines += len(lines)
+            if fast.num_rows:
+                counts.records += fast.num_rows
+                router.add(fast)
+            number += len(lines)
+            continue
         report = ParseReport(source=key, max_examples=len(lines) + 1)
         columns = parse_columns(
             lines, first_line_number=number, source=key, lenient=True, report=report
