@@ -1,7 +1,7 @@
 """The column-wise route (typed_batch) gives exactly what the parser's route gives.
 
 The reference is the parser's route: ``typed_record_batch(parse_columns(lines))``, and for a
-whole raw object the compactor's ``_parse_object(..., columnwise=False)``. Compared on
+whole raw object the compactor's ``parse_object(..., columnwise=False)``. Compared on
 generated days, the third-party corpus, the hostile lines and hand-made edge cases: schema,
 every value, the Parquet bytes written, the rejects and the counts.
 """
@@ -19,7 +19,7 @@ import pytest
 
 from s3logs_athena.generator import GeneratorConfig, generate
 from s3logs_athena.parser import ParseReport, iter_line_batches, parse_columns
-from s3logs_athena.table.compaction import partition as partition_module
+from s3logs_athena.table.compaction import rows as rows_module
 from s3logs_athena.table.compaction.sorting import SortedDayWriter
 from s3logs_athena.table.schema import typed_arrow_schema, typed_record_batch
 from s3logs_athena.table.typed_lines import typed_batch
@@ -196,16 +196,16 @@ def test_corpus_chunks_give_the_parsers_values(corpus_dir: Path) -> None:
 
 def compact_bodies(
     bodies: list[tuple[str, bytes]], workdir: Path, *, columnwise: bool
-) -> tuple[partition_module._Counts, list[tuple[date, bytes]], list[dict[str, object]]]:
-    """Bodies through ``_parse_object``, the router and the sorted writer (as
+) -> tuple[rows_module.Counts, list[tuple[date, bytes]], list[dict[str, object]]]:
+    """Bodies through ``parse_object``, the router and the sorted writer (as
     ``compact_partition`` runs them): counts, each day file's bytes, the rejects."""
     workdir.mkdir()
     writer = SortedDayWriter(workdir, typed_arrow_schema(), 64)  # tiny: spills and merges
-    router = partition_module._Router(writer, date(2019, 2, 6))
-    rejects = partition_module._Rejects(workdir / "rejects.jsonl")
-    counts = partition_module._Counts()
+    router = rows_module.Router(writer, date(2019, 2, 6))
+    rejects = rows_module.Rejects(workdir / "rejects.jsonl")
+    counts = rows_module.Counts()
     for key, body in bodies:
-        partition_module._parse_object(key, body, router, rejects, counts, columnwise=columnwise)
+        rows_module.parse_object(key, body, router, rejects, counts, columnwise=columnwise)
     rejects.close()
     files = [(f.day, f.path.read_bytes()) for f in writer.finish()]
     rejected = (
