@@ -41,6 +41,7 @@ from ...errors import AwsError
 from ...layout import Layout
 from .keys import CompactedKeys
 from .manifest import Listing, Manifest, ManifestError, ObjectDigest, OutputFile
+from .memory import use_compaction_memory_pool
 from .rows import Counts, Rejects, Router, parse_object
 from .s3io import (
     RawObject,
@@ -267,6 +268,7 @@ def compact_partition(
     bucket then counts as compacted, and an object arriving later makes it stale."""
     from ..schema import typed_arrow_schema
 
+    use_compaction_memory_pool()  # see .memory: mimalloc's growing heap costs CPU
     keys = settings.keys
     prefix = settings.layout.partition_prefix(day, bucket)
     if previous is None:
