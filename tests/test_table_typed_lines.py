@@ -72,6 +72,7 @@ EDGE_LINES = [
     edge(sent="9223372036854775808"),  # int64 max + 1: NULL
     edge(size="18446744073709551616"),  # beyond uint64: NULL
     edge(sent="1" + "0" * 40),
+    edge(size="9" * 4300),  # as many digits as Python's int() reads by default: NULL
     edge(status="000"),
     edge(status="999"),
     edge(rest=""),  # the 18 classic fields only
@@ -101,6 +102,7 @@ BAD_LINES = [
     edge(time="06/Feb/2019:00:00:38"),
     edge(status="20"),
     edge(sent="-1"),
+    edge(sent="9" * 4301),  # more digits than int() reads: the parser rejects the line
     VALID_LINE[:120],
 ]
 
@@ -133,8 +135,9 @@ def test_the_edge_values_are_the_documented_ones() -> None:
     assert rows[7]["request_time"].isoformat() == "2019-02-06T08:00:38"
     assert rows[12]["bytes_sent"] == rows[12]["object_size"] == 2**63 - 1
     assert rows[13]["bytes_sent"] is None and rows[14]["object_size"] is None
-    assert rows[18]["host_id"] is None and rows[18]["trailing_fields"] is None
-    assert rows[20]["trailing_fields"] == "extra1 extra2"
+    assert rows[19]["host_id"] is None and rows[19]["trailing_fields"] is None
+    assert rows[16]["object_size"] is None
+    assert rows[21]["trailing_fields"] == "extra1 extra2"
 
 
 @pytest.mark.parametrize("bad", BAD_LINES)
