@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from ...errors import LogParseError
 from ...parser import Columns, ParseReport, iter_line_batches, parse_columns
+from ..typed_lines import typed_batch
 from .sorting import SEQUENCE, SortedDayWriter
 
 if TYPE_CHECKING:
@@ -137,8 +138,6 @@ def parse_object(
     or with ``columnwise=False`` (the reference the tests and the benchmark compare with),
     through the parser's ``parse_columns`` and ``typed_record_batch``, which decide what is
     rejected and why."""
-    from ..typed_lines import typed_batch
-
     number = 1
     for lines in iter_line_batches(io.BytesIO(body)):
         fast = typed_batch(lines) if columnwise else None
