@@ -96,6 +96,7 @@ def per_million(seconds: float, records: int) -> float:
 
 
 def typing_routes(bodies: Bodies, rounds: int, row_group_rows: int) -> None:
+    pool = use_compaction_memory_pool().backend_name  # both routes on compaction's pool
     best: dict[bool, tuple[float, float, float]] = {}
     outputs: dict[bool, list[bytes]] = {}
     records = 0
@@ -110,7 +111,8 @@ def typing_routes(bodies: Bodies, rounds: int, row_group_rows: int) -> None:
                     columnwise not in best or parse + write < sum(best[columnwise][:2])
                 ):
                     best[columnwise] = (parse, write, system)
-    print(f"\n## typing route: one process, same data, {records:,} records, best of {rounds}")
+    print(f"\n## typing route: one process, same data, {records:,} records, best of {rounds} "
+          f"(Arrow pool: {pool})")  # fmt: skip
     names = {False: "parser route (parse_columns + typed_record_batch)",
              True: "column-wise (typed_lines.typed_batch)"}  # fmt: skip
     width = max(map(len, names.values()))
