@@ -319,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
             "# CPU seconds (this process and its workers): "
             + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpus.items())
         )
+        print(
+            "# CPU seconds per million records: "
+            + ", ".join(f"{name} {seconds / records * 1e6:.1f}" for name, seconds in cpus.items())
+            + " (benchmarks/compact_cpu.py takes them apart)"
+        )
         print(f"# S3 latency alone, one request after another: {objects * latency:.1f} s "
               f"for the GETs of the raw objects")  # fmt: skip
         print("\n## compaction speed (records)")

@@ -1,4 +1,5 @@
-"""benchmarks/compact.py runs end to end at a tiny size (its numbers are not checked)."""
+"""benchmarks/compact.py and compact_cpu.py run end to end at a tiny size (their numbers are
+not checked)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ def test_the_compaction_benchmark_runs() -> None:
     assert "sequential read-parse-write" in out and "run_compaction, 2 processes" in out
     assert "objects per compacted partition: max" in out
     assert "requests-by-operation" in out and "user-agents" in out
+
+
+def test_the_compaction_cpu_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "compact_cpu.py"), "--objects", "3",
+         "--records", "40", "--rounds", "1"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "outputs identical byte for byte: yes" in out
+    assert "column-wise (typed_lines.typed_batch)" in out
+    assert "mimalloc (baseline)" in out and "jemalloc" in out

@@ -23,6 +23,7 @@ PROBE = textwrap.dedent(
     from moto import mock_aws
     from s3logs_athena.layout import Layout
     from s3logs_athena.table.compaction import CompactionSettings, compact_partition
+    from s3logs_athena.table.compaction.memory import use_compaction_memory_pool
 
     objects, lines_per_object, budget = (int(a) for a in sys.argv[1:4])
     line = ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be app "
@@ -45,7 +46,7 @@ PROBE = textwrap.dedent(
             s3.put_object(Bucket="central-logs", Key=f"{prefix}2024-05-02-{o:02d}-00-00-X{o:015d}",
                           Body="\\n".join(body).encode())
         settings = CompactionSettings(row_group_rows=budget, read_concurrency=4)
-        pool = pa.default_memory_pool()
+        pool = use_compaction_memory_pool()  # the pool compaction allocates from
         baseline = pool.max_memory()
         manifest, spilled = compact_partition(s3, "central-logs", date(2024, 5, 2), "app", settings)
         print(json.dumps({"peak": pool.max_memory() - baseline, "records": manifest.records,

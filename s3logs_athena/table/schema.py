@@ -37,6 +37,7 @@ __all__ = [
     "TYPED_COLUMN_NAMES",
     "TYPED_PARTITION_COLUMNS",
     "TypedColumn",
+    "typed_array",
     "typed_arrow_schema",
     "typed_record_batch",
 ]
@@ -105,14 +106,22 @@ def _utc_naive(values: list[Any]) -> list[Any]:
     return [None if v is None else v.replace(tzinfo=None) for v in values]
 
 
-_INT_BITS = {"integer": 32, "bigint": 64}
-
-
 def _in_range(values: list[Any], bits: int) -> list[Any]:
     """Integers the column's type cannot hold become NULL (the parser reads any run of
     digits; Athena's SerDe reads an out-of-range number into a bigint column as NULL)."""
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     return [None if v is None or not low <= v <= high else v for v in values]
+
+
+def typed_array(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    """Parsed values of one column as an Arrow array of ``arrow_type``; an integer too large
+    for it becomes NULL."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=arrow_type)
+    except OverflowError:
+        return pa.array(_in_range(values, arrow_type.bit_width), type=arrow_type)
 
 
 def typed_record_batch(columns: Columns) -> pa.RecordBatch:
@@ -128,9 +137,5 @@ def typed_record_batch(columns: Columns) -> pa.RecordBatch:
         values = columns[column.source.name]
         if column.trino_type == "timestamp":
             values = _utc_naive(values)  # the parser's times are aware UTC datetimes
-        try:
-            array = pa.array(values, type=arrow_field.type)
-        except OverflowError:
-            array = pa.array(_in_range(values, _INT_BITS[column.trino_type]), type=arrow_field.type)
-        arrays.append(array)
+        arrays.append(typed_array(values, arrow_field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

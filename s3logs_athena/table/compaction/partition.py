@@ -6,11 +6,10 @@ matches the listing); :func:`compact_partition` does it:
 1. the raw objects are listed in key order and fetched ``read_concurrency`` at a time (an
    ordered window of GETs, at most ``prefetch_bytes`` ahead), so S3's latency is hidden
    behind parsing;
-2. every object goes through the parser ``ingest`` uses
-   (:func:`~s3logs_athena.parser.parse_columns`, the field list's regex, no RegexSerDe), a
-   chunk of lines at a time, and its records become typed Arrow rows
-   (:func:`~s3logs_athena.table.schema.typed_record_batch`), routed to their own request
-   day (UTC; a record without a time stays in D);
+2. every object goes through the parser ``ingest`` uses (the field list's regex, no
+   RegexSerDe), a chunk of lines at a time, and its records become typed Arrow rows
+   (:mod:`.rows`: column by column, :func:`~s3logs_athena.table.typed_lines.typed_batch`),
+   routed to their own request day (UTC; a record without a time stays in D);
 3. :class:`~.sorting.SortedDayWriter` writes one file per request day, sorted by request
    time, in memory bounded by ``row_group_rows``;
 4. then, in this order: ``pending.json`` (the output keys about to be written), the outputs
@@ -28,7 +27,6 @@ whatever ``pending.json`` or the previous manifest name that it no longer writes
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import tempfile
 from collections import deque
@@ -37,13 +35,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import Any
 
-from ...errors import AwsError, LogParseError
+from ...errors import AwsError
 from ...layout import Layout
-from ...parser import Columns, ParseReport, iter_line_batches, parse_columns
 from .keys import CompactedKeys
 from .manifest import Listing, Manifest, ManifestError, ObjectDigest, OutputFile
+from .memory import use_compaction_memory_pool
+from .rows import Counts, Rejects, Router, parse_object
 from .s3io import (
     RawObject,
     delete_object,
@@ -53,10 +52,7 @@ from .s3io import (
     put_json,
     upload_file,
 )
-from .sorting import SEQUENCE, SortedDayWriter
-
-if TYPE_CHECKING:
-    import pyarrow as pa
+from .sorting import SortedDayWriter
 
 __all__ = [
     "DEFAULT_ROW_GROUP_ROWS",
@@ -229,128 +225,6 @@ def iter_bodies(
                 future.cancel()
 
 
-# -- parsing and typing -------------------------------------------------------------------
-
-
-@dataclass
-class _Counts:
-    lines: int = 0
-    blank: int = 0
-    records: int = 0
-    rejects: int = 0
-
-
-class _Rejects:
-    """Unparseable lines, as JSON lines in a local file (created on the first one)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self._file: IO[str] | None = None
-
-    def add(self, key: str, line_number: int | None, reason: str, line: str) -> None:
-        if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8")
-        record = {"key": key, "line_number": line_number, "reason": reason, "line": line}
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.count += 1
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-def _typed_rows(
-    columns: Columns, lines: list[str], first: int, failed: set[int], key: str, rejects: _Rejects
-) -> pa.RecordBatch | None:
-    """Typed Arrow rows of parsed columns; a row whose value does not fit its type (a byte
-    count beyond 64 bits) is moved to the rejects instead of failing the batch."""
-    import pyarrow as pa
-
-    from ..schema import typed_record_batch
-
-    try:
-        return typed_record_batch(columns)
-    except (pa.ArrowException, OverflowError, ValueError):
-        pass
-    # Rare: find the offending rows one by one. Row i of the columns is the i-th line that
-    # parsed (blank and failed lines produced no row).
-    numbers = [
-        first + offset
-        for offset, line in enumerate(lines)
-        if line.strip() and first + offset not in failed
-    ]
-    kept: list[pa.RecordBatch] = []
-    names = list(columns)
-    for index, number in enumerate(numbers):
-        row = {name: [columns[name][index]] for name in names}
-        try:
-            kept.append(typed_record_batch(row))
-        except (pa.ArrowException, OverflowError, ValueError) as exc:
-            reason = f"a value does not fit its typed column ({type(exc).__name__}: {exc})"
-            rejects.add(key, number, reason, lines[number - first])
-    if not kept:
-        return None
-    return pa.Table.from_batches(kept).combine_chunks().to_batches()[0]
-
-
-class _Router:
-    """Typed batches -> the writer, split by request day (UTC)."""
-
-    def __init__(self, writer: SortedDayWriter, raw_day: date) -> None:
-        self.writer = writer
-        self.raw_day = raw_day
-        self.sequence = 0
-
-    def add(self, batch: pa.RecordBatch) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        rows = batch.num_rows
-        sequence = pa.array(range(self.sequence, self.sequence + rows), pa.int64())
-        self.sequence += rows
-        batch = batch.append_column(SEQUENCE, sequence)
-        times = batch.column("request_time")
-        days = pc.cast(times, pa.date32())
-        if times.null_count:
-            days = pc.fill_null(days, pa.scalar(self.raw_day, pa.date32()))
-        low, high = (scalar.as_py() for scalar in pc.min_max(days).values())
-        if low == high:
-            self.writer.add(low, batch)
-            return
-        for day in pc.unique(days).to_pylist():
-            self.writer.add(day, batch.filter(pc.equal(days, pa.scalar(day, pa.date32()))))
-
-
-def _parse_object(
-    key: str, body: bytes, router: _Router, rejects: _Rejects, counts: _Counts
-) -> None:
-    number = 1
-    for lines in iter_line_batches(io.BytesIO(body)):
-        report = ParseReport(source=key, max_examples=len(lines) + 1)
-        columns = parse_columns(
-            lines, first_line_number=number, source=key, lenient=True, report=report
-        )
-        failed: set[int] = set()
-        for error in report.examples:
-            _reject(rejects, key, error)
-            if error.line_number is not None:
-                failed.add(error.line_number)
-        counts.lines += report.lines
-        counts.blank += report.blank
-        if report.records:
-            typed = _typed_rows(columns, lines, number, failed, key, rejects)
-            if typed is not None:
-                counts.records += typed.num_rows
-                router.add(typed)
-        number += len(lines)
-    counts.rejects = rejects.count
-
-
-def _reject(rejects: _Rejects, key: str, error: LogParseError) -> None:
-    rejects.add(key, error.line_number, error.reason, error.line)
-
-
 # -- writing ------------------------------------------------------------------------------
 
 
@@ -394,6 +268,7 @@ def compact_partition(
     bucket then counts as compacted, and an object arriving later makes it stale."""
     from ..schema import typed_arrow_schema
 
+    use_compaction_memory_pool()  # see .memory: mimalloc's growing heap costs CPU
     keys = settings.keys
     prefix = settings.layout.partition_prefix(day, bucket)
     if previous is None:
@@ -409,9 +284,9 @@ def compact_partition(
     with tempfile.TemporaryDirectory(prefix="s3logs-compact-", dir=settings.workdir) as tmp:
         work = Path(tmp)
         writer = SortedDayWriter(work, typed_arrow_schema(), settings.row_group_rows, metadata)
-        router = _Router(writer, day)
-        rejects = _Rejects(work / "rejects.jsonl")
-        counts = _Counts()
+        router = Router(writer, day)
+        rejects = Rejects(work / "rejects.jsonl")
+        counts = Counts()
         digest = ObjectDigest()
         objects_path = work / "objects.jsonl.gz"
         with gzip.open(objects_path, "wt", encoding="utf-8") as object_list:
@@ -431,7 +306,7 @@ def compact_partition(
                 object_list.write(
                     json.dumps({"name": name, "etag": etag or item.etag, "size": len(body)}) + "\n"
                 )
-                _parse_object(item.key, body, router, rejects, counts)
+                parse_object(item.key, body, router, rejects, counts)
                 if on_object is not None:
                     on_object(len(body))
         rejects.close()
