@@ -203,6 +203,7 @@ def generated_block() -> str:
         # right after the deploy; the compactor replaces it (CREATE OR REPLACE VIEW).
         "GlueAllView": {
             "Type": "AWS::Glue::Table",
+            "Condition": "CreateAllViewInStack",
             "DependsOn": ["GlueTable", "GlueCompactedTable"],
             "Properties": {
                 "CatalogId": {"Ref": "AWS::AccountId"},

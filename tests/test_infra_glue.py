@@ -220,3 +220,18 @@ def test_glue_accepts_the_resolved_all_view() -> None:
     view = glue.get_table(DatabaseName=database, Name="s3_access_logs_all")["Table"]
     assert view["TableType"] == "VIRTUAL_VIEW"
     assert view["Parameters"]["presto_view"] == "true"
+
+
+def test_an_existing_view_can_stay_the_compactors() -> None:
+    """A stack whose compactor created <table>_all before the template held it cannot adopt
+    it: CreateAllView=false leaves the view out of the stack (and the output still names
+    it), the default puts it in."""
+    template = load_template()
+    parameter = template["Parameters"]["CreateAllView"]
+    assert parameter["Default"] == "true" and parameter["AllowedValues"] == ["true", "false"]
+    view = template["Resources"]["GlueAllView"]
+    assert view["Condition"] == "CreateAllViewInStack"
+    condition = template["Conditions"]["CreateAllViewInStack"]
+    assert condition == {"Fn::Equals": [{"Ref": "CreateAllView"}, "true"]}
+    output = json.dumps(template["Outputs"]["AllView"])
+    assert "GlueAllView" not in output and "_all" in output
