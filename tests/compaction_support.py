@@ -18,7 +18,10 @@ from s3logs_athena.parser import ParseReport, iter_line_batches, parse_columns
 from s3logs_athena.table.compaction import CompactedKeys
 from s3logs_athena.table.schema import TYPED_COLUMN_NAMES, typed_record_batch
 
-LOG_BUCKET = "central-logs"
+# The moto bucket and its fixture are the checker tests' (compaction's checks share them).
+from .check_support import LOG_BUCKET as LOG_BUCKET
+from .check_support import s3 as s3
+
 LAYOUT = Layout()
 KEYS = CompactedKeys()
 #: Long after every generated day: everything is closed.

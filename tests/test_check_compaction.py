@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import boto3
-import pytest
-from moto import mock_aws
 
 from s3logs_athena.check import CheckConfig, Kind, run_check
 from s3logs_athena.check.compaction import CompactionCheck
@@ -17,21 +12,23 @@ from s3logs_athena.check.fix import check_and_fix
 from s3logs_athena.generator import GeneratorConfig
 from s3logs_athena.table.compaction import CompactionSettings, compact_partition
 
-from .compaction_support import KEYS, LAYOUT, LOG_BUCKET, compacted_rows, moved_dataset, raw_rows
+from .compaction_support import (
+    KEYS,
+    LAYOUT,
+    LOG_BUCKET,
+    compacted_rows,
+    moved_dataset,
+    raw_rows,
+    s3,
+)
+
+__all__ = ["s3"]  # the moto bucket fixture, used by name
 
 CONFIG = GeneratorConfig(buckets=1, days=3, objects_per_day=6, records_per_object=20, seed=8,
                          incidents=False)  # fmt: skip
 D = CONFIG.start
 SETTINGS = CompactionSettings(row_group_rows=2048, read_concurrency=4)
 NOW = datetime(D.year, D.month, D.day, tzinfo=UTC) + timedelta(days=30)
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=LOG_BUCKET)
-        yield client
 
 
 def config(**changes: Any) -> CheckConfig:

@@ -5,14 +5,11 @@ the raw table's rows (DuckDB)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from s3logs_athena.check import CheckConfig, run_check
 from s3logs_athena.errors import AwsError
@@ -34,20 +31,15 @@ from .compaction_support import (
     compacted_rows,
     moved_dataset,
     raw_rows,
+    s3,
 )
+
+__all__ = ["s3"]  # the moto bucket fixture, used by name
 from .test_table_views import duckdb_over, view_rows
 
 CONFIG = GeneratorConfig(buckets=2, days=3, objects_per_day=24, records_per_object=50, seed=17)
 D = CONFIG.start
 SETTINGS = CompactionSettings(row_group_rows=2048, read_concurrency=8)
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=LOG_BUCKET)
-        yield client
 
 
 def deliver_and_move(s3: Any, key: str, body: bytes) -> None:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto import mock_aws
 
 from s3logs_athena.errors import AwsError
 from s3logs_athena.generator import GeneratorConfig
@@ -36,8 +33,11 @@ from .compaction_support import (
     compacted_rows,
     moved_dataset,
     raw_rows,
+    s3,
     typed_rows,
 )
+
+__all__ = ["s3"]  # the moto bucket fixture, used by name
 
 SETTINGS = CompactionSettings(row_group_rows=2048, read_concurrency=4)
 CONFIG = GeneratorConfig(buckets=1, days=2, objects_per_day=24, records_per_object=60, seed=11)
@@ -46,14 +46,6 @@ LINE = (
     '[{time} +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - '
     '{sent} 113 7 6 "-" "curl/8" -'
 )
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=LOG_BUCKET)
-        yield client
 
 
 def line(time: str, sent: str = "113") -> str:

@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from s3logs_athena.errors import AwsError, InputError
@@ -32,19 +31,14 @@ from .compaction_support import (
     compacted_rows,
     moved_dataset,
     raw_rows,
+    s3,
 )
+
+__all__ = ["s3"]  # the moto bucket fixture, used by name
 
 CONFIG = GeneratorConfig(buckets=2, days=3, objects_per_day=12, records_per_object=40, seed=5)
 START = CONFIG.start
 SETTINGS = CompactionSettings(row_group_rows=4096, read_concurrency=4)
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=LOG_BUCKET)
-        yield client
 
 
 def request(**changes: Any) -> CompactionRequest:

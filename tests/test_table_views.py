@@ -8,17 +8,13 @@ import io
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
-from moto import mock_aws
 
 from s3logs_athena.errors import LogParseError
 from s3logs_athena.fields import FIELD_NAMES, LOG_FIELDS
@@ -36,7 +32,9 @@ from s3logs_athena.table.views import (
 )
 from s3logs_athena.templates.dialect import install_duckdb_macros, parse_athena, to_duckdb
 
-from .compaction_support import KEYS, LAYOUT, LOG_BUCKET, moved_dataset
+from .compaction_support import KEYS, LAYOUT, LOG_BUCKET, moved_dataset, s3
+
+__all__ = ["s3"]  # the moto bucket fixture, used by name
 
 SPEC = TableSpec(f"s3://{LOG_BUCKET}/PartitionedLogs/", bucket_projection="injected")
 SETTINGS = CompactionSettings(row_group_rows=4096, read_concurrency=4)
@@ -85,14 +83,6 @@ def test_bucket_names_are_literals_never_sql() -> None:
 
 
 # -- DuckDB: the boundary ------------------------------------------------------------------
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=LOG_BUCKET)
-        yield client
 
 
 def _raw_row(line: str) -> tuple[Any, ...]:
