@@ -13,7 +13,7 @@ import os
 
 from ..errors import ConfigError, ParameterError
 from ..templates.params import TemplateParam
-from ..units import human_bytes
+from ..units import human_bytes as format_size  # the product's one unit system
 
 __all__ = ["USD_PER_TB_ENV", "format_size", "parse_size", "usd_per_tb"]
 
@@ -30,12 +30,6 @@ def parse_size(value: str | int, *, setting: str = "--max-bytes") -> int:
     except ParameterError as exc:
         raise ConfigError(setting, str(exc).split(": ", 1)[1]) from None
     return size
-
-
-def format_size(count: int | None) -> str:
-    """``1536`` -> ``"1.5 kB"``; ``None`` -> ``"unknown"`` (the product's one unit system:
-    :func:`s3logs_athena.units.human_bytes`)."""
-    return human_bytes(count)
 
 
 def usd_per_tb(value: float | str | None = None) -> float:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import units
+from ..units import human_bytes  # the product's one unit system, re-exported
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -57,11 +57,6 @@ def _is_money(column: str) -> bool:
 
 def _is_share(column: str) -> bool:
     return "share" in column.lower()
-
-
-def human_bytes(count: int) -> str:
-    """Decimal units, as S3's console and the report's axes show them (``64.7 GB``)."""
-    return units.human_bytes(count)
 
 
 def _significant(value: float, digits: int = 3) -> str:
