@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from s3logs_athena.cli.main import cli
 from s3logs_athena.demo import DemoConfig, DemoResult, run_demo
-from s3logs_athena.deploy_spec import MAX_RECEIVE_COUNT, object_created_pattern
+from s3logs_athena.demo.deploy_spec import MAX_RECEIVE_COUNT, object_created_pattern
 from s3logs_athena.errors import InputError
 
 from .browser import visit

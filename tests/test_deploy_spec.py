@@ -1,4 +1,4 @@
-"""``s3logs_athena.deploy_spec`` says what ``infra/template.yaml`` says.
+"""``s3logs_athena.demo.deploy_spec`` says what ``infra/template.yaml`` says.
 
 The demo builds the event path from deploy_spec; these tests resolve the SAM template with
 its parameter defaults (and with other values) and compare, so neither can change alone.
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from s3logs_athena.deploy_spec import (
+from s3logs_athena.demo.deploy_spec import (
     BATCH_SIZE,
     BATCHING_WINDOW_SECONDS,
     DEAD_LETTER_QUEUE,
@@ -148,7 +148,7 @@ def test_the_demo_creates_queues_with_these_attributes() -> None:
 
 
 def test_the_compaction_queues_are_the_templates(template: dict[str, Any]) -> None:
-    from s3logs_athena.deploy_spec import (
+    from s3logs_athena.demo.deploy_spec import (
         COMPACTION_DEAD_LETTER_QUEUE,
         COMPACTION_MAX_RECEIVE_COUNT,
         COMPACTION_QUEUE,
@@ -170,7 +170,7 @@ def test_the_compaction_queues_are_the_templates(template: dict[str, Any]) -> No
 
 
 def test_the_compaction_worker_is_the_templates(template: dict[str, Any]) -> None:
-    from s3logs_athena.deploy_spec import COMPACTION_BATCH_SIZE, COMPACTOR_TIMEOUT_SECONDS
+    from s3logs_athena.demo.deploy_spec import COMPACTION_BATCH_SIZE, COMPACTOR_TIMEOUT_SECONDS
 
     worker = template["Resources"]["CompactionWorkerFunction"]["Properties"]
     assert worker["Timeout"] == COMPACTOR_TIMEOUT_SECONDS
@@ -181,7 +181,7 @@ def test_the_compaction_worker_is_the_templates(template: dict[str, Any]) -> Non
 
 
 def test_the_compactor_environment_is_the_templates(template: dict[str, Any]) -> None:
-    from s3logs_athena.deploy_spec import compactor_environment
+    from s3logs_athena.demo.deploy_spec import compactor_environment
 
     physical = {"CompactionQueue": "https://sqs/compaction", "AnalystWorkGroup": "s3logs-analysts"}
     variables = template["Resources"]["CompactionSchedulerFunction"]["Properties"]["Environment"][

@@ -22,6 +22,7 @@ MOVED = {
     "sqlquote": "templates.quoting",
     "report_data": "report.data",
     "record_output": "cli.record_output",
+    "deploy_spec": "demo.deploy_spec",
 }
 
 MAX_LINES = 520

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..deploy_spec import BATCH_SIZE, FUNCTION_TIMEOUT_SECONDS
+from .deploy_spec import BATCH_SIZE, FUNCTION_TIMEOUT_SECONDS
 from .pipeline import Pipeline
 
 __all__ = ["DrainResult", "FaultPlan", "Invocation", "drain_queue", "plan_faults", "poison_body"]

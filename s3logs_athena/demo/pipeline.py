@@ -4,7 +4,7 @@ The central log bucket (versioned, with the template's lifecycle rules) with Eve
 notifications on, the rule (S3 "Object Created"
 events outside the partition root) targeting the mover's queue, and the queue's dead-letter
 queue - with the event pattern, queue attributes and redrive policy of
-:mod:`s3logs_athena.deploy_spec`, which ``infra/template.yaml`` is checked against.
+:mod:`s3logs_athena.demo.deploy_spec`, which ``infra/template.yaml`` is checked against.
 
 Call inside ``moto.mock_aws()``: the clients are plain boto3 clients and talk to whatever
 boto3 would talk to.
@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ..deploy_spec import (
+from ..layout import Layout
+from .deploy_spec import (
     DEAD_LETTER_QUEUE,
     MOVE_QUEUE,
     log_bucket_lifecycle,
     object_created_pattern,
 )
-from ..layout import Layout
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

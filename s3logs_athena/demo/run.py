@@ -209,7 +209,7 @@ def run_demo(config: DemoConfig, observer: DemoObserver | None = None) -> DemoRe
 
 
 def _deploy(result: DemoResult, watch: DemoObserver) -> None:
-    from ..deploy_spec import mover_environment
+    from .deploy_spec import mover_environment
     from .pipeline import build_pipeline
 
     result.pipeline = build_pipeline(result.config.log_bucket)
